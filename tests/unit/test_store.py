@@ -1,0 +1,54 @@
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from voc_service.domain import Conversation, ConversationAnalysis, Outcome, Role, Turn, TurnAnalysis
+from voc_service.store import open_store
+from voc_service.store.schema import metadata
+
+T0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+
+
+def item(cid: str, text: str = "您好") -> tuple[Conversation, ConversationAnalysis]:
+    conv = Conversation(cid, [Turn(Role.CUSTOMER, text, T0)], channel="app", sku_ids=["100045612378"], started_at=T0, attributes={"shop": "京东自营"})
+    return conv, ConversationAnalysis(cid, [TurnAnalysis(0, Role.CUSTOMER, text)], {"pipeline": "test"})
+
+
+def test_migrations_match_the_schema(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'm.db'}")
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == [], f"schema.py and migrations differ: {diff}"
+    assert sa.inspect(store.engine).has_table("alembic_version")
+
+
+def test_upsert_stores_then_updates_never_duplicates(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    first = store.save_batch([item("c1"), item("c2")])
+    assert [(r.outcome, r.revision) for r in first] == [(Outcome.STORED, 1), (Outcome.STORED, 1)]
+    again = store.save_batch([item("c1", "改了"), item("c3")])
+    assert [(r.outcome, r.revision) for r in again] == [(Outcome.UPDATED, 2), (Outcome.STORED, 1)]
+    assert store.count() == 3
+    conv, analysis, revision = store.get("c1")
+    assert revision == 2 and conv.turns[0].text == "改了"
+    assert conv.started_at == T0 and conv.turns[0].sent_at == T0 and conv.attributes == {"shop": "京东自营"}
+    assert analysis.versions == {"pipeline": "test"}
+
+
+def test_same_id_twice_in_one_batch_is_one_row(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'd.db'}")
+    results = store.save_batch([item("c1", "一"), item("c1", "二")])
+    assert [(r.outcome, r.revision) for r in results] == [(Outcome.STORED, 1), (Outcome.UPDATED, 2)]
+    assert store.count() == 1
+    assert store.get("c1")[0].turns[0].text == "二"
+
+
+def test_reopening_an_existing_store_keeps_data(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    store = open_store(url)
+    store.save_batch([item("c1")])
+    store.close()
+    assert open_store(url).count() == 1

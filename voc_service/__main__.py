@@ -1,0 +1,3 @@
+from voc_service.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""gRPC servicers: proto <-> domain conversion and status codes. No NLP here."""

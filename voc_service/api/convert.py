@@ -1,0 +1,83 @@
+"""Proto <-> domain conversion, shared by every servicer and the CLI (JSONL uses the proto3 JSON
+mapping of the same messages)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from voc_service.api.pb import analysis_pb2, analysis_service_pb2, conversation_pb2
+from voc_service.domain import Conversation, ConversationAnalysis, InvalidInput, Outcome, Role, Turn
+
+_ROLE_FROM_PB = {conversation_pb2.Role.Value(r.value): r for r in Role}
+_ROLE_TO_PB = {r: v for v, r in _ROLE_FROM_PB.items()}
+_KIND_TO_PB = {name: analysis_pb2.Redaction.Kind.Value(name) for name in analysis_pb2.Redaction.Kind.keys() if name != "KIND_UNSPECIFIED"}
+OUTCOME_TO_PB = {o: analysis_service_pb2.Outcome.Value(o.value) for o in Outcome}
+
+
+def _dt(ts: Timestamp) -> datetime:
+    return datetime.fromtimestamp(ts.seconds + ts.nanos / 1e9, UTC)
+
+
+def conversation_from_pb(msg: conversation_pb2.Conversation) -> Conversation:
+    turns = []
+    for i, t in enumerate(msg.turns):
+        role = _ROLE_FROM_PB.get(t.role)
+        if role is None:
+            raise InvalidInput(f"conversation.turns[{i}].role", "must be CUSTOMER, AGENT, BOT or SYSTEM")
+        turns.append(Turn(role, t.text, _dt(t.sent_at) if t.HasField("sent_at") else None, t.agent_id))
+    return Conversation(
+        conversation_id=msg.conversation_id,
+        turns=turns,
+        channel=msg.channel,
+        sku_ids=list(msg.sku_ids),
+        order_id=msg.order_id,
+        customer_id=msg.customer_id,
+        agent_id=msg.agent_id,
+        started_at=_dt(msg.started_at) if msg.HasField("started_at") else None,
+        attributes=dict(msg.attributes),
+    )
+
+
+def _set_ts(ts: Timestamp, value: datetime) -> None:
+    micros = round(value.timestamp() * 1_000_000)
+    ts.seconds, rem = divmod(micros, 1_000_000)
+    ts.nanos = rem * 1000
+
+
+def conversation_to_pb(conv: Conversation) -> conversation_pb2.Conversation:
+    msg = conversation_pb2.Conversation(
+        conversation_id=conv.conversation_id,
+        channel=conv.channel,
+        sku_ids=conv.sku_ids,
+        order_id=conv.order_id,
+        customer_id=conv.customer_id,
+        agent_id=conv.agent_id,
+        attributes=conv.attributes,
+    )
+    if conv.started_at is not None:
+        _set_ts(msg.started_at, conv.started_at)
+    for t in conv.turns:
+        turn = msg.turns.add(role=_ROLE_TO_PB[t.role], text=t.text, agent_id=t.agent_id)
+        if t.sent_at is not None:
+            _set_ts(turn.sent_at, t.sent_at)
+    return msg
+
+
+def analysis_to_pb(analysis: ConversationAnalysis, include_tokens: bool = False) -> analysis_pb2.ConversationAnalysis:
+    msg = analysis_pb2.ConversationAnalysis(
+        conversation_id=analysis.conversation_id,
+        versions=analysis.versions,
+        redaction_count=analysis.redaction_count,
+        char_count=analysis.char_count,
+    )
+    for t in analysis.turns:
+        turn = msg.turns.add(index=t.index, role=_ROLE_TO_PB[t.role], redacted_text=t.text)
+        for r in t.redactions:
+            turn.redactions.add(kind=_KIND_TO_PB[r.kind.value], start=r.start, end=r.end)
+        for e in t.entities:
+            turn.entities.add(label=e.label, start=e.start, end=e.end, text=e.text)
+        if include_tokens:
+            turn.tokens.extend(t.tokens)
+    return msg

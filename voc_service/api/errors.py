@@ -1,0 +1,144 @@
+"""Every error a servicer can raise is mapped to a gRPC status HERE and nowhere else.
+
+The interceptor wraps all handlers: domain errors become precise codes with the offending field
+(in the message and as a google.rpc.BadRequest detail that clients can read programmatically);
+anything unexpected is logged with its traceback on the server and answered with a plain
+INTERNAL, so no stack trace ever reaches the wire. It also records the RPC metrics, since it is
+the one place that sees every call's method, duration and final code.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from voc_service import telemetry
+from voc_service.domain import InvalidInput, LimitExceeded, NotFound, StoreUnavailable, VocError
+
+log = logging.getLogger(__name__)
+
+
+class DeadlineExpired(VocError):
+    """The caller's deadline passed before the work could be committed."""
+
+
+_CODES: list[tuple[type[VocError], grpc.StatusCode]] = [
+    (LimitExceeded, grpc.StatusCode.RESOURCE_EXHAUSTED),  # before InvalidInput: it is a subclass
+    (InvalidInput, grpc.StatusCode.INVALID_ARGUMENT),
+    (NotFound, grpc.StatusCode.NOT_FOUND),
+    (StoreUnavailable, grpc.StatusCode.UNAVAILABLE),
+    (DeadlineExpired, grpc.StatusCode.DEADLINE_EXCEEDED),
+]
+
+
+def status_code_for(exc: VocError) -> grpc.StatusCode:
+    for cls, code in _CODES:
+        if isinstance(exc, cls):
+            return code
+    return grpc.StatusCode.INTERNAL
+
+
+def to_status(exc: VocError) -> grpc.Status:
+    code = status_code_for(exc)
+    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=str(exc))
+    if isinstance(exc, InvalidInput):
+        detail = any_pb2.Any()
+        detail.Pack(error_details_pb2.BadRequest(field_violations=[error_details_pb2.BadRequest.FieldViolation(field=exc.field, description=exc.message)]))
+        status.details.append(detail)
+    return rpc_status.to_status(status)
+
+
+_INTERNAL = rpc_status.to_status(status_pb2.Status(code=code_pb2.INTERNAL, message="internal error"))
+
+
+class ErrorAndMetricsInterceptor(grpc.ServerInterceptor):
+    def intercept_service(self, continuation: Callable, handler_call_details: grpc.HandlerCallDetails) -> Any:
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method.rsplit("/", 1)[-1]
+        service = handler_call_details.method.strip("/").split("/", 1)[0]
+        if service.startswith("grpc."):
+            return handler  # health and reflection: not ours to map or measure
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                _wrap_unary(handler.unary_unary, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.stream_stream:
+            return grpc.stream_stream_rpc_method_handler(
+                _wrap_stream(handler.stream_stream, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                _wrap_stream(handler.unary_stream, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.stream_unary:
+            return grpc.stream_unary_rpc_method_handler(
+                _wrap_unary(handler.stream_unary, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+
+def _fail(context: grpc.ServicerContext, method: str, exc: Exception) -> grpc.Status:
+    if isinstance(exc, VocError):
+        return to_status(exc)
+    log.error("unhandled error in %s", method, exc_info=exc)
+    return _INTERNAL
+
+
+def _wrap_unary(fn: Callable, method: str) -> Callable:
+    def handler(request: Any, context: grpc.ServicerContext) -> Any:
+        start = time.perf_counter()
+        status: grpc.Status | None = None
+        try:
+            return fn(request, context)
+        except Exception as exc:  # noqa: BLE001 - mapped below; nothing escapes unmapped
+            status = _fail(context, method, exc)
+        finally:
+            _observe(method, status, start)
+        context.abort_with_status(status)
+
+    return handler
+
+
+def _wrap_stream(fn: Callable, method: str) -> Callable:
+    def handler(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        start = time.perf_counter()
+        status: grpc.Status | None = None
+        try:
+            yield from fn(request, context)
+        except Exception as exc:  # noqa: BLE001
+            if not context.is_active():
+                status = _CANCELLED
+            else:
+                status = _fail(context, method, exc)
+        finally:
+            _observe(method, status, start)
+        if status is not None and status is not _CANCELLED:
+            context.abort_with_status(status)
+
+    return handler
+
+
+_CANCELLED = rpc_status.to_status(status_pb2.Status(code=code_pb2.CANCELLED, message="cancelled"))
+
+
+def _observe(method: str, status: grpc.Status | None, start: float) -> None:
+    code = "OK" if status is None else status.code.name
+    telemetry.RPC_HANDLED.labels(method, code).inc()
+    telemetry.RPC_SECONDS.labels(method).observe(time.perf_counter() - start)

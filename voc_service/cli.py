@@ -1,0 +1,150 @@
+"""The `voc` command. Flags override VOC_* environment variables (one Settings object)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from voc_service.config import Settings, load_settings
+
+log = logging.getLogger("voc")
+
+
+def _server_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", help="bind address (VOC_HOST, default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="gRPC port, 0 = any free port (VOC_PORT, default 50051)")
+    p.add_argument("--store", help="SQLAlchemy URL (VOC_STORE, default sqlite:///voc.db)")
+    p.add_argument("--metrics-port", type=int, help="Prometheus /metrics port, 0 = any free port, -1 = off (VOC_METRICS_PORT, default 9464)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="voc", description="Voice-of-Customer analysis service")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the gRPC server")
+    _server_flags(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("analyze", help="run the pipeline offline over a JSONL file of Conversations")
+    p.add_argument("--jsonl", required=True, help="input file, '-' for stdin")
+    p.add_argument("--tokens", action="store_true", help="include the segmented tokens")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("ingest", help="stream a JSONL file of Conversations to a server")
+    p.add_argument("file", help="input file, '-' for stdin")
+    p.add_argument("--target", required=True, help="HOST:PORT of a voc server")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("generate", help="write synthetic conversations (JSONL) and their labels")
+    p.add_argument("--out", required=True, help="Conversation JSONL, '-' for stdout")
+    p.add_argument("--labels", help="ground-truth labels JSONL (same order)")
+    p.add_argument("--days", type=float, default=1.0)
+    p.add_argument("--per-day", type=int, default=5000)
+    p.add_argument("--skus", type=int, default=300)
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("demo", help="generate a day of conversations, serve, ingest over gRPC, show results")
+    p.add_argument("--conversations", type=int, default=3000)
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = load_settings(host=args.host, port=args.port, store=args.store, metrics_port=args.metrics_port)
+    from voc_service.server import VocServer
+    from voc_service.telemetry import setup_logging
+
+    setup_logging(settings.log_level, settings.log_format)
+    server = VocServer(settings)
+    stopping = threading.Event()
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            log.info("signal received", extra={"signal": signal.Signals(signum).name})
+            threading.Thread(target=server.stop, name="shutdown").start()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    server.start()
+    server.wait()
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from voc_service.api.convert import analysis_to_pb, conversation_from_pb
+    from voc_service.api.errors import status_code_for
+    from voc_service.domain import VocError
+    from voc_service.jsonl import open_input, parse_conversation, read_lines, to_json
+    from voc_service.pipeline import Pipeline
+
+    pipeline = Pipeline.from_settings(Settings())
+    out = sys.stdout
+    errors = 0
+    with open_input(args.jsonl) as fh:
+        for number, line in read_lines(fh):
+            try:
+                analysis = pipeline.analyze(conversation_from_pb(parse_conversation(line)))
+            except VocError as exc:
+                errors += 1
+                error = {"code": status_code_for(exc).name, "field": getattr(exc, "field", ""), "message": str(exc)}
+                out.write(json.dumps({"line": number, "error": error}, ensure_ascii=False) + "\n")
+                continue
+            out.write(to_json(analysis_to_pb(analysis, args.tokens)) + "\n")
+    if errors:
+        print(f"voc analyze: {errors} line(s) rejected", file=sys.stderr)
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from voc_service.client import channel, ingest
+    from voc_service.domain import InvalidInput
+    from voc_service.jsonl import open_input, parse_conversation, read_lines
+
+    bad: list[str] = []
+
+    def conversations():  # noqa: ANN202
+        for number, line in read_lines(fh):
+            try:
+                yield parse_conversation(line)
+            except InvalidInput as exc:
+                bad.append(f"line {number}: {exc.message}")
+
+    with open_input(args.file) as fh, channel(args.target) as chan:
+        summary, _acks = ingest(chan, conversations())
+    print(f"sent {summary.sent} conversations in {summary.seconds:.2f}s ({summary.rate:.0f}/s)")
+    for outcome, n in sorted(summary.outcomes.items()):
+        print(f"  {outcome:<10} {n}")
+    for reason, n in summary.errors.most_common(10):
+        print(f"  rejected: {reason} x{n}")
+    for line in bad[:10]:
+        print(f"  not sent: {line}")
+    if bad:
+        print(f"  {len(bad)} line(s) could not be parsed and were not sent")
+    return 1 if bad or summary.errors else 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from voc_service.synth_io import write_generated
+
+    n = write_generated(args.out, args.labels, days=args.days, per_day=args.per_day, n_skus=args.skus, seed=args.seed)
+    print(f"wrote {n} conversations", file=sys.stderr)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from voc_service.demo import run_demo
+
+    return run_demo(args.conversations, args.seed)

@@ -1,0 +1,52 @@
+"""The one settings object. Every knob is an env var prefixed ``VOC_``; CLI flags override env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_STORE = "sqlite:///voc.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VOC_", extra="forbid")
+
+    # server
+    host: str = "127.0.0.1"
+    port: int = Field(50051, ge=0, le=65535)
+    metrics_port: int = Field(9464, ge=-1, le=65535, description="0 = any free port, -1 = no metrics endpoint")
+    grace_seconds: float = Field(10.0, ge=0, description="time in-flight RPCs get on SIGTERM")
+    max_workers: int = Field(16, ge=1, description="gRPC handler threads")
+    log_level: str = "INFO"
+    log_format: str = Field("json", pattern="^(json|text)$")
+
+    # store
+    store: str = Field(DEFAULT_STORE, description="SQLAlchemy URL")
+    sqlite_synchronous: str = Field(
+        "FULL", pattern="^(OFF|NORMAL|FULL|EXTRA)$", description="FULL: an ack survives power loss"
+    )
+
+    # input limits (bad input gets INVALID_ARGUMENT / RESOURCE_EXHAUSTED, never a crash)
+    max_message_bytes: int = Field(4 * 1024 * 1024, ge=1024)
+    max_turns: int = Field(500, ge=1)
+    max_turn_chars: int = Field(5000, ge=1)
+    max_id_chars: int = Field(128, ge=1)
+    max_attributes: int = Field(64, ge=0)
+
+    # ingest
+    ingest_batch_max: int = Field(128, ge=1, description="conversations committed in one transaction")
+    ingest_queue: int = Field(512, ge=1, description="requests read ahead per stream (backpressure)")
+
+    # pipeline
+    stages: list[str] = Field(
+        default_factory=lambda: ["validate", "normalize", "redact", "segment", "entities"]
+    )
+    segmenter: str = Field("rjieba", description="segmenter backend: rjieba (fast) or jieba (reference)")
+    user_dict: list[Path] = Field(default_factory=list, description="extra jieba-format dictionaries")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Env first, then explicit overrides (CLI flags); ``None`` means "flag not given"."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

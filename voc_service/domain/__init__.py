@@ -1,0 +1,22 @@
+"""Plain dataclasses for the domain: no I/O, no protobuf, no NLP."""
+
+from voc_service.domain.analysis import ConversationAnalysis, Entity, PiiKind, Redaction, TurnAnalysis
+from voc_service.domain.conversation import Conversation, Outcome, Role, Turn
+from voc_service.domain.errors import InvalidInput, LimitExceeded, NotFound, StoreUnavailable, VocError
+
+__all__ = [
+    "Conversation",
+    "ConversationAnalysis",
+    "Entity",
+    "InvalidInput",
+    "LimitExceeded",
+    "NotFound",
+    "Outcome",
+    "PiiKind",
+    "Redaction",
+    "Role",
+    "StoreUnavailable",
+    "Turn",
+    "TurnAnalysis",
+    "VocError",
+]

@@ -1,0 +1,66 @@
+"""What the pipeline learns about a conversation. Filled stage by stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from voc_service.domain.conversation import Role
+
+
+class PiiKind(StrEnum):
+    PHONE = "PHONE"
+    LANDLINE = "LANDLINE"
+    ID_CARD = "ID_CARD"
+    BANK_CARD = "BANK_CARD"
+    EMAIL = "EMAIL"
+    ADDRESS = "ADDRESS"
+
+    @property
+    def placeholder(self) -> str:
+        return f"<{self.value}>"
+
+
+@dataclass(slots=True, frozen=True)
+class Redaction:
+    """A placeholder in the redacted text; offsets are code points, end exclusive."""
+
+    kind: PiiKind
+    start: int
+    end: int
+
+
+@dataclass(slots=True, frozen=True)
+class Entity:
+    label: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(slots=True)
+class TurnAnalysis:
+    index: int
+    role: Role
+    text: str  # normalised, then redacted: the only form of the text that is ever stored
+    redactions: list[Redaction] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+    # spaces[i] is True when a single space followed tokens[i] in `text` (spaCy's convention), so
+    # "".join(t + " " * s) == text and token offsets can be recovered without storing them.
+    spaces: list[bool] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ConversationAnalysis:
+    conversation_id: str
+    turns: list[TurnAnalysis] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def redaction_count(self) -> int:
+        return sum(len(t.redactions) for t in self.turns)
+
+    @property
+    def char_count(self) -> int:
+        return sum(len(t.text) for t in self.turns)

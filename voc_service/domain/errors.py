@@ -1,0 +1,28 @@
+"""Domain errors. The API layer maps each to one gRPC status code (voc_service.api.errors)."""
+
+from __future__ import annotations
+
+
+class VocError(Exception):
+    """Base class: the message is safe to show to the caller (no personal data, no internals)."""
+
+
+class InvalidInput(VocError):
+    """Bad input from the caller; ``field`` is the path of the offending field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class LimitExceeded(InvalidInput):
+    """Input over a configured size limit (maps to RESOURCE_EXHAUSTED)."""
+
+
+class NotFound(VocError):
+    pass
+
+
+class StoreUnavailable(VocError):
+    """The store could not commit; nothing from the batch was acknowledged."""

@@ -1,0 +1,83 @@
+"""Run `voc serve` as a child process and wait until it is ready: the demo, the tests and the
+benchmarks all talk to a real server process over loopback, exactly as a producer would."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+
+class ServerProcess:
+    def __init__(self, store: str, *, host: str = "127.0.0.1", port: int = 0, metrics_port: int = 0, env: dict[str, str] | None = None, extra_args: list[str] | None = None) -> None:
+        self.args = [
+            sys.executable, "-m", "voc_service", "serve",
+            "--host", host, "--port", str(port), "--metrics-port", str(metrics_port), "--store", store,
+            *(extra_args or []),
+        ]  # fmt: skip
+        self.env = {**os.environ, **(env or {})}
+        self.host = host
+        self.port: int | None = None
+        self.metrics_port: int | None = None
+        self.log_lines: list[str] = []
+        self.proc: subprocess.Popen[str] | None = None
+        self._ready = threading.Event()
+
+    @property
+    def target(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def start(self, timeout: float = 120.0) -> ServerProcess:
+        self.proc = subprocess.Popen(self.args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=self.env)
+        threading.Thread(target=self._drain, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while not self._ready.wait(0.1):
+            if self.proc.poll() is not None:
+                raise RuntimeError("voc serve exited before it was ready:\n" + "\n".join(self.log_lines[-20:]))
+            if time.monotonic() > deadline:
+                self.kill()
+                raise TimeoutError("voc serve was not ready in time:\n" + "\n".join(self.log_lines[-20:]))
+        return self
+
+    def _drain(self) -> None:
+        assert self.proc is not None and self.proc.stderr is not None
+        for line in self.proc.stderr:
+            line = line.rstrip("\n")
+            self.log_lines.append(line)
+            if not self._ready.is_set() and '"voc ready"' in line:
+                record = json.loads(line)
+                self.port = record["port"]
+                self.metrics_port = record.get("metrics_port")
+                self._ready.set()
+
+    def terminate(self, timeout: float = 30.0) -> int:
+        """SIGTERM (graceful) and wait; returns the exit code."""
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to flush anything (the durability test's crash)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.terminate()
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"

@@ -1,0 +1,89 @@
+"""Builds and runs the gRPC server: pipeline + store + servicers + health + reflection + metrics.
+
+Plain grpc.server with a thread pool, as in the gRPC Python examples. Start-up builds everything
+(dictionary, spaCy, migrations) BEFORE the port opens, so a client never meets a half-ready
+server; health turns SERVING only then, and NOT_SERVING as soon as shutdown begins.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent import futures
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from voc_service import telemetry
+from voc_service.api.analysis import AnalysisServicer
+from voc_service.api.errors import ErrorAndMetricsInterceptor
+from voc_service.api.pb import analysis_service_pb2, analysis_service_pb2_grpc
+from voc_service.config import Settings
+from voc_service.pipeline import Pipeline
+from voc_service.store import open_store
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAMES = (analysis_service_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name,)
+
+
+class VocServer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = open_store(settings.store, settings.sqlite_synchronous)
+        self.pipeline = Pipeline.from_settings(settings, self.store, timer=telemetry.observe_stage)
+        self._warm_up()
+        self.health = health.HealthServicer()
+        limit = settings.max_message_bytes
+        self.grpc = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="rpc"),
+            interceptors=[ErrorAndMetricsInterceptor()],
+            options=[
+                ("grpc.max_receive_message_length", limit),
+                ("grpc.max_send_message_length", limit),
+                ("grpc.so_reuseport", 0),  # a second server on the same port must fail, not share
+            ],
+        )
+        analysis_service_pb2_grpc.add_AnalysisServiceServicer_to_server(AnalysisServicer(self.pipeline, settings), self.grpc)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
+        reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), self.grpc)
+        self.port = self.grpc.add_insecure_port(f"{settings.host}:{settings.port}")
+        if self.port == 0:
+            raise OSError(f"could not bind {settings.host}:{settings.port}")
+        self.metrics_port: int | None = None
+        self._stopped = threading.Event()
+
+    def _warm_up(self) -> None:
+        """One throwaway analysis so first-request latency does not include lazy initialisation."""
+        from voc_service.domain import Conversation, Role, Turn
+
+        self.pipeline.analyze(Conversation("warm-up", [Turn(Role.CUSTOMER, "您好，订单号123456789012什么时候发货？电话13800000000")]))
+
+    def start(self) -> None:
+        if self.settings.metrics_port >= 0:
+            self.metrics_port = telemetry.start_metrics_server(self.settings.host, self.settings.metrics_port)
+        self.grpc.start()
+        for name in ("", *SERVICE_NAMES):
+            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        telemetry.READY.set(1)
+        log.info(
+            "voc ready",
+            extra={"host": self.settings.host, "port": self.port, "metrics_port": self.metrics_port, "versions": self.pipeline.versions},
+        )
+
+    def stop(self, grace: float | None = None) -> None:
+        """Stop accepting, let in-flight RPCs finish within the grace period, close the store."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        telemetry.READY.set(0)
+        self.health.enter_graceful_shutdown()
+        grace = self.settings.grace_seconds if grace is None else grace
+        log.info("voc stopping", extra={"grace_seconds": grace})
+        self.grpc.stop(grace).wait()
+        self.store.close()
+        log.info("voc stopped")
+
+    def wait(self) -> None:
+        self.grpc.wait_for_termination()

@@ -1,0 +1,72 @@
+"""Domain objects <-> the JSON text kept in the store. Compact (short keys, no spaces) because it
+is written for every conversation on the ingest path."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from voc_service.domain import Conversation, ConversationAnalysis, Entity, PiiKind, Redaction, Role, Turn, TurnAnalysis
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _ts(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+def _dt(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def conversation_payload(conv: Conversation) -> str:
+    return _dumps(
+        {
+            "sku_ids": conv.sku_ids,
+            "attributes": conv.attributes,
+            "turns": [[t.role.value, t.text, _ts(t.sent_at), t.agent_id] for t in conv.turns],
+        }
+    )
+
+
+def conversation_from_row(row: dict) -> Conversation:
+    payload = json.loads(row["payload"])
+    return Conversation(
+        conversation_id=row["conversation_id"],
+        turns=[Turn(Role(r), text, _dt(ts), agent) for r, text, ts, agent in payload["turns"]],
+        channel=row["channel"],
+        sku_ids=payload["sku_ids"],
+        order_id=row["order_id"],
+        customer_id=row["customer_id"],
+        agent_id=row["agent_id"],
+        started_at=row["started_at"],
+        attributes=payload["attributes"],
+    )
+
+
+def analysis_turns(analysis: ConversationAnalysis) -> str:
+    return _dumps(
+        [
+            {
+                "r": [[r.kind.value, r.start, r.end] for r in t.redactions],
+                "e": [[e.label, e.start, e.end] for e in t.entities],
+            }
+            for t in analysis.turns
+        ]
+    )
+
+
+def analysis_from_row(row: dict, conversation: Conversation) -> ConversationAnalysis:
+    turns = []
+    for i, (data, turn) in enumerate(zip(json.loads(row["turns"]), conversation.turns, strict=True)):
+        text = turn.text
+        turns.append(
+            TurnAnalysis(
+                index=i,
+                role=turn.role,
+                text=text,
+                redactions=[Redaction(PiiKind(k), s, e) for k, s, e in data["r"]],
+                entities=[Entity(label, s, e, text[s:e]) for label, s, e in data["e"]],
+            )
+        )
+    return ConversationAnalysis(row["conversation_id"], turns, json.loads(row["versions"]))

@@ -1,0 +1,167 @@
+"""The conversation store: idempotent batch upserts committed in one transaction.
+
+A batch is the unit of acknowledgement: the ingest servicer acks a conversation only after the
+transaction holding it committed, so an ack means durable. Re-sending an id replaces the stored
+conversation and its analysis and bumps ``revision``; the id is the primary key, so it can never
+be stored twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from voc_service.domain import Conversation, ConversationAnalysis, Outcome, StoreUnavailable
+from voc_service.store import codec
+from voc_service.store.migrate import upgrade
+from voc_service.store.schema import analyses, conversations
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    outcome: Outcome  # STORED or UPDATED
+    revision: int
+
+
+class ConversationStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def save_batch(self, items: Sequence[tuple[Conversation, ConversationAnalysis]]) -> list[SaveResult]:
+        """Upsert redacted conversations with their analyses in ONE transaction.
+
+        Raises StoreUnavailable when the commit fails: then nothing of the batch is stored.
+        """
+        if not items:
+            return []
+        for attempt in (1, 2):
+            try:
+                with self.engine.begin() as conn:
+                    return self._save(conn, items)
+            except IntegrityError:
+                # Another writer inserted one of our ids between our read and our insert: the
+                # second attempt sees it and updates instead.
+                if attempt == 2:
+                    raise
+            except OperationalError as exc:
+                log.error("store commit failed", extra={"error": type(exc).__name__})
+                raise StoreUnavailable("the store could not commit; retry later") from exc
+        raise AssertionError("unreachable")
+
+    def _save(self, conn: sa.Connection, items: Sequence[tuple[Conversation, ConversationAnalysis]]) -> list[SaveResult]:
+        now = datetime.now(UTC)
+        ids = list({conv.conversation_id for conv, _ in items})
+        known: dict[str, int] = {}
+        for chunk in _chunks(ids, 500):
+            rows = conn.execute(
+                sa.select(conversations.c.conversation_id, conversations.c.revision).where(
+                    conversations.c.conversation_id.in_(chunk)
+                )
+            )
+            known.update({cid: rev for cid, rev in rows})
+        existed = set(known)
+        results: list[SaveResult] = []
+        latest: dict[str, tuple[dict, dict]] = {}  # last version of each id in this batch wins
+        for conv, analysis in items:
+            cid = conv.conversation_id
+            revision = known.get(cid, 0) + 1
+            known[cid] = revision
+            outcome = Outcome.UPDATED if revision > 1 else Outcome.STORED
+            results.append(SaveResult(outcome, revision))
+            latest[cid] = (
+                {
+                    "conversation_id": cid,
+                    "channel": conv.channel,
+                    "order_id": conv.order_id,
+                    "customer_id": conv.customer_id,
+                    "agent_id": conv.agent_id,
+                    "started_at": conv.started_at,
+                    "turn_count": len(conv.turns),
+                    "payload": codec.conversation_payload(conv),
+                    "revision": revision,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+                {
+                    "conversation_id": cid,
+                    "versions": json.dumps(analysis.versions, separators=(",", ":")),
+                    "turns": codec.analysis_turns(analysis),
+                    "redaction_count": analysis.redaction_count,
+                    "char_count": analysis.char_count,
+                    "analysed_at": now,
+                },
+            )
+        new = [v for cid, v in latest.items() if cid not in existed]
+        old = [v for cid, v in latest.items() if cid in existed]
+        if new:
+            conn.execute(conversations.insert(), [c for c, _ in new])
+            conn.execute(analyses.insert(), [a for _, a in new])
+        if old:
+            conn.execute(
+                conversations.update().where(conversations.c.conversation_id == sa.bindparam("cid")),
+                [{**{k: v for k, v in c.items() if k not in ("conversation_id", "created_at")}, "cid": c["conversation_id"]} for c, _ in old],
+            )
+            conn.execute(
+                analyses.update().where(analyses.c.conversation_id == sa.bindparam("cid")),
+                [{**{k: v for k, v in a.items() if k != "conversation_id"}, "cid": a["conversation_id"]} for _, a in old],
+            )
+        return results
+
+    def get(self, conversation_id: str) -> tuple[Conversation, ConversationAnalysis, int] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(conversations, analyses.c.versions, analyses.c.turns.label("analysis_turns"))
+                .join(analyses, analyses.c.conversation_id == conversations.c.conversation_id)
+                .where(conversations.c.conversation_id == conversation_id)
+            ).mappings().first()
+        if row is None:
+            return None
+        conv = codec.conversation_from_row(dict(row))
+        analysis = codec.analysis_from_row(
+            {"conversation_id": row["conversation_id"], "turns": row["analysis_turns"], "versions": row["versions"]}, conv
+        )
+        return conv, analysis, row["revision"]
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(conversations)).scalar_one()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _chunks(seq: list[str], size: int) -> list[list[str]]:
+    return [seq[i : i + size] for i in range(0, len(seq), size)]
+
+
+def make_engine(url: str, sqlite_synchronous: str = "FULL") -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI types
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+            cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def open_store(url: str, sqlite_synchronous: str = "FULL", migrate: bool = True) -> ConversationStore:
+    """Connect and bring the schema to the newest migration (idempotent, safe on every start)."""
+    engine = make_engine(url, sqlite_synchronous)
+    if migrate:
+        upgrade(engine)
+    return ConversationStore(engine)

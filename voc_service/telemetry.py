@@ -1,0 +1,65 @@
+"""Prometheus metrics and structured logging.
+
+Metric names carry the ``voc_`` prefix and base units (seconds). Labels are bounded enums (method,
+status code, stage, outcome, PII kind): never free text, ids or personal data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+
+_LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+RPC_HANDLED = Counter("voc_rpc_handled", "RPCs completed, by method and gRPC status code", ["method", "code"])
+RPC_SECONDS = Histogram("voc_rpc_duration_seconds", "RPC handling time", ["method"], buckets=_LATENCY_BUCKETS)
+INGESTED = Counter("voc_ingest_conversations", "Conversations received for storage, by outcome", ["outcome"])
+STAGE_SECONDS = Histogram(
+    "voc_stage_duration_seconds",
+    "Time spent in one pipeline stage for one conversation (store: per batch)",
+    ["stage"],
+    buckets=(0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0),
+)
+REDACTIONS = Counter("voc_redactions", "Personal-data spans redacted, by kind", ["kind"])
+READY = Gauge("voc_ready", "1 while the server accepts requests")
+
+
+def observe_stage(stage: str, seconds: float) -> None:
+    STAGE_SECONDS.labels(stage).observe(seconds)
+
+
+def start_metrics_server(host: str, port: int) -> int:
+    """Serve /metrics on its own port; returns the bound port (0 picks a free one)."""
+    server, _thread = start_http_server(port, addr=host, registry=REGISTRY)
+    return server.server_port
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line. Extra fields come from ``extra=``; callers never pass text."""
+
+    _SKIP = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        out = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        out.update({k: v for k, v in record.__dict__.items() if k not in self._SKIP})
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False, default=str)
+
+
+def setup_logging(level: str = "INFO", fmt: str = "json") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration step is noise

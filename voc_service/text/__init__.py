@@ -1,0 +1,1 @@
+"""Text processing: normalise, redact personal data, segment, find entities."""
