@@ -1,0 +1,84 @@
+"""Durability after SIGKILL, graceful shutdown on SIGTERM, and metrics over HTTP."""
+
+from __future__ import annotations
+
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import grpc
+
+from conftest import make_conversation
+from voc_service.api.pb import analysis_service_pb2 as pb
+from voc_service.api.pb import analysis_service_pb2_grpc
+from voc_service.client import channel as open_channel
+from voc_service.client import ingest
+from voc_service.launcher import ServerProcess, sqlite_url
+from voc_service.store import open_store
+
+
+def test_acknowledged_conversations_survive_sigkill(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "voc.db")
+    server = ServerProcess(url).start()
+    try:
+        with open_channel(server.target) as chan:
+            summary, acks = ingest(chan, (make_conversation(f"d-{i}", f"第{i}个问题，订单号28945612{i:04d}") for i in range(1500)))
+        assert summary.outcomes == {"STORED": 1500}
+    finally:
+        server.kill()  # SIGKILL right after the last ack: no shutdown hook runs
+    acked = {a.conversation_id for a in acks if a.outcome == pb.STORED}
+    with ServerProcess(url) as restarted:  # restart on the same store (runs migrations, recovers the WAL)
+        store = open_store(url, migrate=False)
+        assert store.count() == 1500
+        missing = [cid for cid in sorted(acked) if store.get(cid) is None]
+        assert missing == []
+        with open_channel(restarted.target) as chan:
+            again = analysis_service_pb2_grpc.AnalysisServiceStub(chan).Analyze(
+                pb.AnalyzeRequest(conversation=make_conversation("d-7"), persist=True)
+            )
+        assert (again.outcome, again.revision) == (pb.UPDATED, 2)
+
+
+def test_sigterm_finishes_in_flight_stream_then_exits_cleanly(tmp_path: Path) -> None:
+    server = ServerProcess(sqlite_url(tmp_path / "voc.db"), env={"VOC_GRACE_SECONDS": "20"}).start()
+    first_ack = threading.Event()
+    acks: list[pb.IngestAck] = []
+
+    def slow_requests():
+        for i in range(60):
+            yield pb.IngestRequest(conversation=make_conversation(f"g-{i}"))
+            time.sleep(0.02)
+
+    def consume() -> None:
+        with grpc.insecure_channel(server.target) as chan:
+            for ack in analysis_service_pb2_grpc.AnalysisServiceStub(chan).Ingest(slow_requests()):
+                acks.append(ack)
+                first_ack.set()
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    assert first_ack.wait(30)
+    exit_code = server.terminate(timeout=60)  # SIGTERM while the stream is still sending
+    consumer.join(30)
+    assert exit_code == 0
+    assert len(acks) == 60 and all(a.outcome == pb.STORED for a in acks)
+    assert any('"voc stopped"' in line for line in server.log_lines)
+    assert open_store(sqlite_url(tmp_path / "voc.db"), migrate=False).count() == 60
+
+
+def test_metrics_are_scraped_over_http(stub, server) -> None:
+    stub.Analyze(pb.AnalyzeRequest(conversation=make_conversation("m-1")))
+    list(stub.Ingest(iter([pb.IngestRequest(conversation=make_conversation("m-2"))])))
+    body = urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=10).read().decode()
+    assert 'voc_rpc_handled_total{code="OK",method="Analyze"}' in body
+    assert 'voc_ingest_conversations_total{outcome="STORED"}' in body
+    assert 'voc_stage_duration_seconds_count{stage="redact"}' in body
+    assert 'voc_redactions_total{kind="PHONE"}' in body
+    assert "voc_ready 1.0" in body
+    assert "13812345678" not in body and "289456123478" not in body  # no personal data or ids in labels
+
+
+def test_logs_carry_no_personal_data(server) -> None:
+    assert server.log_lines, "the server logs at least its ready line"
+    assert not any("13812345678" in line for line in server.log_lines)
