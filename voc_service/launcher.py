@@ -33,7 +33,9 @@ class ServerProcess:
         return f"{self.host}:{self.port}"
 
     def start(self, timeout: float = 120.0) -> ServerProcess:
-        self.proc = subprocess.Popen(self.args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=self.env)
+        self.proc = subprocess.Popen(
+            self.args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=self.env, preexec_fn=_die_with_parent
+        )
         threading.Thread(target=self._drain, daemon=True).start()
         deadline = time.monotonic() + timeout
         while not self._ready.wait(0.1):
@@ -77,6 +79,16 @@ class ServerProcess:
                 self.terminate()
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM when the process that started it dies, so a crashed demo or
+    test run never leaves a server behind."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 def sqlite_url(path: Path) -> str:

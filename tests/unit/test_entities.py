@@ -6,7 +6,7 @@ FINDER = EntityFinder()
 
 
 def entities(*texts: str, declared: dict[str, str] | None = None) -> list[list[tuple[str, str]]]:
-    turns = [SEG.segment(t) for t in texts]
+    turns = [(t, *SEG.segment(t)) for t in texts]
     found = FINDER.find(turns, declared)
     out = []
     for text, ents in zip(texts, found, strict=True):

@@ -105,7 +105,7 @@ class AnalysisServicer(pb_grpc.AnalysisServiceServicer):
                 err = res.error
                 ack.error.code = status_code_for(err).name
                 ack.error.field = getattr(err, "field", "")
-                ack.error.message = str(err)
+                ack.error.message = getattr(err, "message", str(err))
             acks.append(ack)
         return acks
 

@@ -55,8 +55,15 @@ _SHAPES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
 )
 _OTHER_DIGITS = "<DOTHER>"
 _DIGIT = re.compile(r"\d")
-# Any character that can make a token LIKE_NUM in spaCy's zh language data.
-_NUMERAL = re.compile(r"[\d〇零一二两三四五六七八九十百千万亿兆]")  # digits mixed with letters in no known shape (model numbers ...)
+_DIGITS_ZH = "一二三四五六七八九"
+
+
+def _numeral_words() -> set[str]:
+    """Chinese numeral tokens a pattern can start with: 一 .. 九十九, 两, 半, 百, 千, 万, 几."""
+    words = set(_DIGITS_ZH) | {"十", "两", "半", "百", "千", "万", "几", "零", "〇"}
+    words |= {"十" + d for d in _DIGITS_ZH}
+    words |= {t + "十" + d for t in _DIGITS_ZH for d in ["", *_DIGITS_ZH]}
+    return words  # digits mixed with letters in no known shape (model numbers ...)
 
 
 def shape_class(word: str) -> str:
@@ -83,7 +90,7 @@ class EntityFinder:
     def __init__(self, patterns: list[dict] | None = None, lexicon: dict[str, list[str]] | None = None) -> None:
         self.nlp = spacy.blank("zh")  # the zh language data: LIKE_NUM knows 一二三 / 两 / 十五
         vocab = self.nlp.vocab
-        self._triggers: set[str] = set()
+        self._triggers: set[str] = _numeral_words()
         for cls, words in (lexicon if lexicon is not None else load_lexicon()).items():
             self._triggers.update(words)
             for word in words:
@@ -104,10 +111,8 @@ class EntityFinder:
         self.labels = sorted(by_label)
         self._shape_cache: dict[str, str] = {}
 
-    def _may_match(self, tokens: list[str]) -> bool:
-        if _NUMERAL.search("".join(tokens)):
-            return True
-        return not self._triggers.isdisjoint(tokens)
+    def _may_match(self, text: str, tokens: list[str]) -> bool:
+        return _DIGIT.search(text) is not None or not self._triggers.isdisjoint(tokens)
 
     def _doc_word(self, word: str) -> str:
         if word.isalpha() or _DIGIT.search(word) is None:
@@ -121,25 +126,29 @@ class EntityFinder:
 
     def find(
         self,
-        turns: Sequence[tuple[list[str], list[bool]]],
+        turns: Sequence[tuple[str, list[str], list[bool]]],
         declared: dict[str, str] | None = None,
     ) -> list[list[Entity]]:
         """Entities per turn, with code-point offsets into each turn's text.
 
-        ``turns`` holds (tokens, spaces) per turn; ``declared`` maps id strings the caller sent as
-        metadata (order_id, sku_ids) to their label.
+        ``turns`` holds (text, tokens, spaces) per turn, the tokens being a segmentation of the
+        text; ``declared`` maps id strings the caller sent as metadata (order_id, sku_ids) to
+        their label.
         """
-        words: list[str] = []
+        words: list[str] = []  # the turns' tokens
+        doc_words: list[str] = []  # the same with digit-bearing tokens replaced by shape classes
         turn_of: list[int] = []  # turn index of each Doc word (-1 for separators)
         char_start: list[int] = []  # offset of each Doc word in its turn's text
-        for i, (toks, sps) in enumerate(turns):
-            if not self._may_match(toks) and not (declared and any(t in declared for t in toks)):
+        for i, (text, toks, sps) in enumerate(turns):
+            if not self._may_match(text, toks) and not (declared and not declared.keys().isdisjoint(toks)):
                 continue
             if words:
                 words.append(_SEPARATOR)
+                doc_words.append(_SEPARATOR)
                 turn_of.append(-1)
                 char_start.append(0)
             words.extend(toks)
+            doc_words.extend(map(self._doc_word, toks) if _DIGIT.search(text) else toks)
             turn_of.extend([i] * len(toks))
             lengths = [len(t) + s for t, s in zip(toks, sps, strict=True)]
             char_start.extend(accumulate(lengths, initial=0))
@@ -148,7 +157,7 @@ class EntityFinder:
         if not words:
             return result
         originals = words
-        doc = Doc(self.nlp.vocab, words=[self._doc_word(w) for w in words])
+        doc = Doc(self.nlp.vocab, words=doc_words)
         strings = self.nlp.vocab.strings
         spans = []
         labels: dict[tuple[int, int], str] = {}
@@ -166,10 +175,8 @@ class EntityFinder:
                     labels[(j, j + 1)] = label
         for span in filter_spans(spans):
             turn = turn_of[span.start]
-            toks, sps = turns[turn]
             start = char_start[span.start]
             last = span.end - 1
             end = char_start[last] + len(originals[last])
-            text = "".join(t + " " * s for t, s in zip(toks, sps, strict=True))[start:end]
-            result[turn].append(Entity(labels[(span.start, span.end)], start, end, text))
+            result[turn].append(Entity(labels[(span.start, span.end)], start, end, turns[turn][0][start:end]))
         return result

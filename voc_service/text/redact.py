@@ -54,6 +54,10 @@ _ADDRESS = re.compile(
     rf"|{_ROAD}{_NUMBER}{_ESTATE}?(?:\d+(?:号楼|栋|幢|座)\d*(?:单元)?\d*(?:室|房)?)"
 )
 
+# Cheap pre-checks that let most turns skip the expensive patterns.
+_LONG_DIGIT_RUN = re.compile(r"\d[\d -]{6,}")
+_ADDRESS_HINT = frozenset("号室栋幢座房")
+
 # Keywords after which a digit run is an order / logistics / product number, not personal data.
 _ID_CONTEXT = re.compile(
     r"(?:订单|单号|运单|快递|物流|编号|商品|型号|货号|sku|SKU|工单|发票号|批次|序列号|SN|sn|IMEI|imei)"
@@ -105,7 +109,7 @@ class Redactor:
         found: list[tuple[int, int, PiiKind]] = []
         if "@" in text:
             found += [(m.start(), m.end(), PiiKind.EMAIL) for m in _EMAIL.finditer(text)]
-        if has_digit:
+        if has_digit and _LONG_DIGIT_RUN.search(text):  # phones, cards, ids: 7+ digits in a row
             for m in _ID_CARD.finditer(text):
                 if id_card_valid(m.group()) and not self._is_id_context(text, m, known):
                     found.append((m.start(), m.end(), PiiKind.ID_CARD))
@@ -118,6 +122,7 @@ class Redactor:
                     found.append((m.start(), m.end(), PiiKind.PHONE))
             for m in _LANDLINE.finditer(text):
                 found.append((m.start(), m.end(), PiiKind.LANDLINE))
+        if has_digit and not _ADDRESS_HINT.isdisjoint(text):  # every address form ends in one
             for m in _ADDRESS.finditer(text):
                 found.append((m.start(), m.end(), PiiKind.ADDRESS))
         return _non_overlapping(found)

@@ -102,6 +102,7 @@ _PLACEHOLDER = re.compile(r"<(?:PHONE|LANDLINE|ID_CARD|BANK_CARD|EMAIL|ADDRESS)>
 # Characters that attach to the previous token inside an emoji sequence.
 _EMOJI_ATTACH = re.compile(r"[\u200d\ufe0f\u20e3\U0001F3FB-\U0001F3FF\U000E0020-\U000E007F]")
 _REGIONAL = re.compile(r"[\U0001F1E6-\U0001F1FF]")
+_EMOJI_PART = re.compile(r"[\u200d\ufe0f\u20e3\U0001F3FB-\U0001F3FF\U000E0020-\U000E007F\U0001F1E6-\U0001F1FF]")
 
 
 class Segmenter:
@@ -121,8 +122,10 @@ class Segmenter:
                 raw.append(piece)
             else:
                 raw.extend(self.backend.cut(piece))
-        if _EMOJI_ATTACH.search(text) or _REGIONAL.search(text):
+        if _EMOJI_PART.search(text):
             raw = _merge_emoji(raw)
+        if " " not in text:
+            return raw, [False] * len(raw)
         tokens: list[str] = []
         spaces: list[bool] = []
         for tok in raw:

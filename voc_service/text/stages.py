@@ -80,6 +80,6 @@ class Entities:
         if conv.order_id:
             declared[conv.order_id] = "ORDER_ID"
         turns = work.analysis.turns
-        found = self.finder.find([(t.tokens, t.spaces) for t in turns], declared)
+        found = self.finder.find([(t.text, t.tokens, t.spaces) for t in turns], declared)
         for turn, entities in zip(turns, found, strict=True):
             turn.entities = entities

@@ -1,0 +1,140 @@
+"""`voc demo`: a realistic day of customer-service conversations through the real service.
+
+Generates the conversations, starts `voc serve` as a separate process on a temporary SQLite
+store, streams everything through Ingest over gRPC on loopback, and prints what the service
+found, read back from the store and from the metrics endpoint. Later capabilities (sentiment,
+QA, topics, SKU indices, spikes) add their sections here.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from voc_service.api.convert import conversation_to_pb
+from voc_service.api.pb import analysis_pb2, conversation_pb2
+from voc_service.api.pb import analysis_service_pb2 as pb
+from voc_service.api.pb import analysis_service_pb2_grpc as pb_grpc
+from voc_service.client import channel, ingest
+from voc_service.launcher import ServerProcess, sqlite_url
+from voc_service.store import open_store
+from voc_service.store.schema import analyses
+from voc_service.synth import Generated, GeneratorConfig, generate
+
+ROLE_ZH = {"CUSTOMER": "客户", "AGENT": "客服", "BOT": "机器人", "SYSTEM": "系统"}
+
+
+def _h(title: str) -> None:
+    print(f"\n== {title} " + "=" * max(0, 70 - len(title)))
+
+
+def run_demo(n: int = 3000, seed: int = 7) -> int:
+    _h("1. Generate a day of conversations")
+    t0 = time.perf_counter()
+    items = list(generate(GeneratorConfig(seed=seed, days=1.0, conversations_per_day=n, n_skus=300)))
+    turns = sum(len(i.conversation.turns) for i in items)
+    planted = Counter(p.kind for i in items for p in i.labels.pii)
+    print(f"{len(items)} conversations, {turns} turns, {len(set(s for i in items for s in i.conversation.sku_ids))} SKUs "
+          f"in {time.perf_counter() - t0:.1f}s; personal data planted: {dict(planted)}")
+
+    with tempfile.TemporaryDirectory(prefix="voc-demo-") as tmp:
+        url = sqlite_url(Path(tmp) / "voc.db")
+        _h("2. Start the service (voc serve, separate process, temporary SQLite store)")
+        t0 = time.perf_counter()
+        server = ServerProcess(url).start()
+        print(f"ready on {server.target} (metrics on :{server.metrics_port}) after {time.perf_counter() - t0:.1f}s")
+        try:
+            with channel(server.target) as chan:
+                _h("3. Stream them in over gRPC (Ingest: one ack per conversation)")
+                summary, _ = ingest(chan, (conversation_to_pb(i.conversation) for i in items))
+                print(f"{summary.sent} sent in {summary.seconds:.2f}s = {summary.rate:.0f} conversations/s; acks: {dict(summary.outcomes)}")
+
+                print("re-sending 100 of them and 2 malformed ones:")
+                again = [conversation_to_pb(i.conversation) for i in items[:100]]
+                bad_role = conversation_to_pb(items[100].conversation)
+                bad_role.turns[1].role = 0
+                no_id = conversation_to_pb(items[101].conversation)
+                no_id.conversation_id = ""
+                summary2, acks = ingest(chan, [*again, bad_role, no_id])
+                print(f"  acks: {dict(summary2.outcomes)} (re-sent ids update, never duplicate)")
+                for ack in acks[-2:]:
+                    print(f"  rejected #{ack.sequence}: {ack.error.code} at {ack.error.field}: {ack.error.message}")
+
+                _h("4. What the service found (read back from the store)")
+                _report_store(url, planted)
+
+                _h("5. Analysed examples (Analyze, include_tokens)")
+                stub = pb_grpc.AnalysisServiceStub(chan)
+                examples = [i for i in items if i.labels.pii][:2] + [i for i in items if not i.labels.pii][:1]
+                for item in examples:
+                    reply = stub.Analyze(pb.AnalyzeRequest(conversation=conversation_to_pb(item.conversation), include_tokens=True))
+                    _print_analysis(item, reply.analysis)
+
+            _h("6. Service metrics (scraped from /metrics)")
+            _report_metrics(server.metrics_port)
+        finally:
+            code = server.terminate()
+            _h("7. Graceful shutdown (SIGTERM)")
+            print(f"exit code {code}; last log line: {server.log_lines[-1] if server.log_lines else ''}")
+    return 0
+
+
+def _report_store(url: str, planted: Counter[str]) -> None:
+    store = open_store(url, migrate=False)
+    kinds: Counter[str] = Counter()
+    labels: Counter[str] = Counter()
+    try:
+        with store.engine.connect() as conn:
+            for (turns,) in conn.execute(sa.select(analyses.c.turns)):
+                for turn in json.loads(turns):
+                    kinds.update(r[0] for r in turn["r"])
+                    labels.update(e[0] for e in turn["e"])
+        print(f"stored conversations: {store.count()}")
+    finally:
+        store.close()
+    print("personal data redacted (kind: redacted / planted by the generator):")
+    for kind in sorted(set(kinds) | set(planted)):
+        print(f"  {kind:<10} {kinds[kind]:>6} / {planted[kind]}")
+    print("entities found: " + ", ".join(f"{k} {v}" for k, v in labels.most_common()))
+
+
+def _print_analysis(item: Generated, analysis: analysis_pb2.ConversationAnalysis) -> None:
+    conv = item.conversation
+    print(f"\n[{conv.conversation_id}] intent={item.labels.intent} sku={','.join(conv.sku_ids)} channel={conv.channel}")
+    for turn in analysis.turns[:6]:
+        role = ROLE_ZH.get(conversation_pb2.Role.Name(turn.role), "?")
+        print(f"  {role}: {turn.redacted_text}")
+        if turn.redactions:
+            kinds = ", ".join(f"{analysis_pb2.Redaction.Kind.Name(r.kind)}@{r.start}" for r in turn.redactions)
+            print(f"      redacted: {kinds}")
+        if turn.entities:
+            print(f"      entities: {', '.join(f'{e.label}={e.text}' for e in turn.entities)}")
+        print(f"      tokens:   {' / '.join(turn.tokens[:18])}{' ...' if len(turn.tokens) > 18 else ''}")
+    if len(analysis.turns) > 6:
+        print(f"  ... {len(analysis.turns) - 6} more turns")
+
+
+def _report_metrics(port: int | None) -> None:
+    if not port:
+        print("metrics endpoint disabled")
+        return
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    sums: dict[str, float] = {}
+    counts: dict[str, float] = {}
+    for line in body.splitlines():
+        if line.startswith("voc_rpc_handled_total{") or line.startswith("voc_ingest_conversations_total{"):
+            print("  " + line)
+        elif line.startswith("voc_stage_duration_seconds_sum{"):
+            sums[line.split('"')[1]] = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("voc_stage_duration_seconds_count{"):
+            counts[line.split('"')[1]] = float(line.rsplit(" ", 1)[1])
+    print("  mean time per conversation by stage (store: per batch):")
+    for stage, total in sums.items():
+        if counts.get(stage):
+            print(f"    {stage:<10} {1e6 * total / counts[stage]:8.1f} µs")
