@@ -99,7 +99,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 analysis = pipeline.analyze(conversation_from_pb(parse_conversation(line)))
             except VocError as exc:
                 errors += 1
-                error = {"code": status_code_for(exc).name, "field": getattr(exc, "field", ""), "message": str(exc)}
+                error = {"code": status_code_for(exc).name, "field": getattr(exc, "field", ""), "message": getattr(exc, "message", str(exc))}
                 out.write(json.dumps({"line": number, "error": error}, ensure_ascii=False) + "\n")
                 continue
             out.write(to_json(analysis_to_pb(analysis, args.tokens)) + "\n")

@@ -114,10 +114,11 @@ class Pipeline:
 
     def analyze(self, conversation: Conversation) -> ConversationAnalysis:
         """Run every stage; raises the first stage's VocError (the conversation is rejected)."""
-        work = self._run(conversation)
+        work = self.run(conversation)
         return work.analysis
 
-    def _run(self, conversation: Conversation) -> Work:
+    def run(self, conversation: Conversation) -> Work:
+        """Run every stage and return the whole work item (analysis + redacted attributes)."""
         work = Work.start(conversation)
         timer = self._timer
         if timer is None:
@@ -142,7 +143,7 @@ class Pipeline:
         accepted: list[tuple[int, Work]] = []
         for conv in conversations:
             try:
-                work = self._run(conv)
+                work = self.run(conv)
             except VocError as exc:
                 results.append(Result(Outcome.REJECTED, error=exc))
                 continue

@@ -11,7 +11,7 @@ class InvalidInput(VocError):
     """Bad input from the caller; ``field`` is the path of the offending field."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+        super().__init__(f"{field}: {message}" if field else message)
         self.field = field
         self.message = message
 
