@@ -6,11 +6,13 @@ Runs first, so later stages may assume sane input. Roles are checked when the pr
 
 from __future__ import annotations
 
+import re
+
 from voc_service.config import Settings
 from voc_service.domain import InvalidInput, LimitExceeded
 from voc_service.pipeline import Work, stages
 
-_FORBIDDEN_ID_CHARS = frozenset(chr(c) for c in range(0x20)) | {"\x7f"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class Validate:
@@ -41,24 +43,26 @@ class Validate:
         if len(conv.turns) > self.max_turns:
             raise LimitExceeded("conversation.turns", f"{len(conv.turns)} turns; the limit is {self.max_turns}")
         started = conv.started_at
+        max_chars = self.max_turn_chars
         for i, turn in enumerate(conv.turns):
-            if len(turn.text) > self.max_turn_chars:
-                raise LimitExceeded(
-                    f"conversation.turns[{i}].text", f"{len(turn.text)} characters; the limit is {self.max_turn_chars}"
-                )
+            if len(turn.text) > max_chars:
+                raise LimitExceeded(f"conversation.turns[{i}].text", f"{len(turn.text)} characters; the limit is {max_chars}")
             if started is not None and turn.sent_at is not None and turn.sent_at < started:
                 raise InvalidInput(f"conversation.turns[{i}].sent_at", "before conversation.started_at")
-            self._check_id(f"conversation.turns[{i}].agent_id", turn.agent_id)
+            if turn.agent_id:
+                self._check_id(f"conversation.turns[{i}].agent_id", turn.agent_id)
 
     def _check_id(self, field: str, value: str, required: bool = False) -> None:
-        if not value.strip():
+        if not value:
             if required:
                 raise InvalidInput(field, "must not be empty")
             return
         if len(value) > self.max_id_chars:
             raise LimitExceeded(field, f"longer than {self.max_id_chars} characters")
-        if not _FORBIDDEN_ID_CHARS.isdisjoint(value):
+        if _CONTROL.search(value) is not None:
             raise InvalidInput(field, "contains control characters")
+        if value.isspace():
+            raise InvalidInput(field, "must not be blank")
 
 
 stages.register("validate", func=Validate)

@@ -149,11 +149,18 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL") -> Engine:
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI types
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
             cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin_immediate(conn: sa.Connection) -> None:
+            # Take the write lock at BEGIN: a transaction that reads ids and then writes can then
+            # never fail halfway with SQLITE_BUSY when several writers (threads, processes) meet.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)

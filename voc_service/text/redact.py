@@ -61,7 +61,7 @@ _ADDRESS_HINT = frozenset("号室栋幢座房")
 # Keywords after which a digit run is an order / logistics / product number, not personal data.
 _ID_CONTEXT = re.compile(
     r"(?:订单|单号|运单|快递|物流|编号|商品|型号|货号|sku|SKU|工单|发票号|批次|序列号|SN|sn|IMEI|imei)"
-    r"[^\d]{0,4}$"
+    r"[:\s是为号码]{0,3}$"
 )
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
