@@ -8,16 +8,20 @@ guessed from it afterwards.
     for item in generate(GeneratorConfig(seed=1, days=2)):
         item.conversation, item.labels
 
-Modules: `catalog` (SKUs), `phrases` (text banks and the lexicons behind the labels), `pii`
-(valid personal data and look-alike hard negatives), `dialogue` (one conversation), `traffic`
-(arrival rates, intent mix, spikes), `generator` (the ordered event loop).
+Modules: `model` (public dataclasses), `catalog` (SKUs), `phrases` (text banks and the lexicons
+that define the labels), `pii` (valid personal data and look-alike hard negatives), `plan` and
+`dialogue` (deciding, then rendering one conversation), `textops` (emotion markers, transcript
+style, promise deadlines), `traffic` (arrival rates, intent mix, spikes), `generator` (the ordered
+event loop with follow-ups after promises).
 
 Determinism: every random draw comes from `random.Random` instances seeded from the config (string
 seeds are hashed with SHA-512 by `random`, not with `hash()`), so output is identical across runs
 and processes.
 
-Speed (measured on one core, Python 3.11): about 11,000 conversations/s; 200,000 conversations
-take roughly 18 s.
+Speed (one core of a shared VM whose speed drifts ~2x, CPython 3.11, default config): 5,400-8,800
+conversations/s, median ~6,500/s; a 40-day run of ~215,000 conversations took 29-37 s of CPU.
+Conversations are produced lazily, so memory stays flat unless the caller keeps them (keeping
+200k in a list adds GC time).
 """
 
 from voc_service.synth.catalog import build_catalog

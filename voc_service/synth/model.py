@@ -7,12 +7,11 @@ turns datetimes into ISO strings so the labels can be dumped as JSON lines next 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from voc_service.domain.conversation import Conversation
 
-UTC = timezone.utc
 # China has no DST, so a fixed offset is exact and needs no tzdata on the host.
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 

@@ -41,6 +41,9 @@ EMOTION_MARKERS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True, slots=True)
 class IntentPhrases:
+    """Banks of one intent. A line starting with "E|" only fits devices (phones, appliances ...):
+    `intent_phrases(intent, device=False)` drops those lines and technician visits."""
+
     ask: tuple[str, ...]  # NEUTRAL openers, not a complaint
     complain: tuple[str, ...]  # NEGATIVE complaint openers
     report: tuple[str, ...]  # NEUTRAL-toned complaint openers (problem stated calmly)
@@ -103,13 +106,13 @@ INTENTS: dict[str, IntentPhrases] = {
             包裹一直在{city}转运中心没动
         """),
         follow_neu=_lines("""
-            那大概还要几天呢
-            能帮我催一下吗
-            可以直接送到家门口吗
-            那要是明天还不到怎么办
-            能发个新的物流单号给我吗
-            是哪家快递在送
-            那我明天在家等着
+            那大概还要几天呢||正常情况下1-2天内就能送到
+            能帮我催一下吗||可以的，已经帮您联系站点加急派送
+            可以直接送到家门口吗||可以的，我给您备注送货上门
+            那要是明天还不到怎么办||如果明天还没送到，您再联系我们，这边继续帮您跟进
+            能发个新的物流单号给我吗||物流单号是{tracking}，您可以在订单详情里查看
+            是哪家快递在送||是京东物流在配送，单号{tracking}
+            那我明天在家等着||好的，派送前快递员会电话联系您的
         """),
         follow_neg=_lines("""
             每次都说在路上，到底在哪
@@ -183,12 +186,12 @@ INTENTS: dict[str, IntentPhrases] = {
             订单{order}申请了换货，一直没有进展
         """),
         follow_neu=_lines("""
-            那我需要自己寄回去吗
-            退回的运费能报销吗
-            换货的话多久能收到新的
-            包装盒扔了还能退吗
-            可以，那麻烦帮我安排上门取件
-            退款是退到原来的支付方式吗
+            那我需要自己寄回去吗||不需要，提交申请后会安排快递上门取件
+            退回的运费能报销吗||您的订单有运费险，退货运费会自动理赔
+            换货的话多久能收到新的||仓库收到退回商品后1-2天内给您发出新的
+            包装盒扔了还能退吗||质量问题不影响退货，无理由退货的话需要配件齐全哦
+            可以，那麻烦帮我安排上门取件||好的，已经帮您预约了上门取件，快递员会提前联系您
+            退款是退到原来的支付方式吗||是的，退款会原路返回您的支付账户
         """),
         follow_neg=_lines("""
             怎么这么麻烦
@@ -210,7 +213,7 @@ INTENTS: dict[str, IntentPhrases] = {
             您的订单有运费险，退货运费会自动理赔到您的账户
             换货需要先寄回原商品，仓库收到后会给您重新发一件
             已经帮您提交了退货申请，服务单号{ticket}，审核通过后会有短信通知
-            拆封后不影响二次销售的话也是可以退的，需要配件齐全哦
+            E|拆封后不影响二次销售的话也是可以退的，需要配件齐全哦
         """),
         info=_lines("""
             退款会原路返回您的支付账户
@@ -229,13 +232,13 @@ INTENTS: dict[str, IntentPhrases] = {
             {name}用着{fault}，要怎么处理
             收到的{product}{fault}，可以换吗
             新买的{product}有点小问题想咨询下
-            {product}有点{fault}，是我操作不对吗
-            请问{fault}这种情况能保修吗
+            E|{product}有点{fault}，是我操作不对吗
+            E|请问{fault}这种情况能保修吗
         """),
         complain=_lines("""
             刚收到的{product}就{fault}，什么质量啊
             才用了{days}天就{fault}，太失望了
-            你们卖的{product}{fault}，是不是二手的
+            E|你们卖的{product}{fault}，是不是二手的
             买的{name}{fault}，后悔死了
             质量太差了，{fault}
             {product}{fault}，你们怎么检查的
@@ -251,12 +254,12 @@ INTENTS: dict[str, IntentPhrases] = {
             订单{order}的{product}{fault}
         """),
         follow_neu=_lines("""
-            需要拍视频吗
-            照片已经发了，你看一下
-            那可以直接换新的吗
-            检测要多久
-            保修期是多久
-            换新的话需要我做什么
+            需要拍视频吗||方便的话拍一段问题视频，这样处理会快一些
+            照片已经发了，你看一下||照片收到了，这边帮您登记
+            E|那可以直接换新的吗||符合以换代修条件的话可以直接给您换新
+            检测要多久||检测一般需要3-5个工作日
+            E|保修期是多久||保修期是一年，从签收日算起
+            换新的话需要我做什么||您保持商品和配件完整就可以，快递上门取件时交给快递员
         """),
         follow_neg=_lines("""
             新买的就坏，这质量也太差了
@@ -276,14 +279,14 @@ INTENTS: dict[str, IntentPhrases] = {
         solve=_lines("""
             非常抱歉给您带来不好的体验，麻烦您拍一下问题部位的照片或视频发给我们
             根据您描述的情况属于质量问题，可以给您办理退货或者换新，您看倾向哪一种
-            京东自营商品支持以换代修，符合条件的可以直接换新
-            建议先尝试重启或恢复出厂设置，如果还是不行我们安排检测
+            E|京东自营商品支持以换代修，符合条件的可以直接换新
+            E|建议先尝试重启或恢复出厂设置，如果还是不行我们安排检测
             已经给您登记了质量问题反馈，服务单号{ticket}
         """),
         info=_lines("""
             检测一般需要3-5个工作日
             换新的话运费由我们承担
-            保修期是一年，从签收日算起
+            E|保修期是一年，从签收日算起
             照片收到了，这边帮您登记
         """),
         promise_kinds=("handle", "visit", "refund"),
@@ -319,11 +322,11 @@ INTENTS: dict[str, IntentPhrases] = {
             订单{order}的安装还没预约上
         """),
         follow_neu=_lines("""
-            师傅大概几点到
-            安装费是多少
-            可以改到周末吗
-            要提前把旧的拆掉吗
-            好的，那我等师傅电话
+            师傅大概几点到||师傅上门前会提前电话和您确认具体时间
+            安装费是多少||基础安装免费，辅材按实际使用收费
+            可以改到周末吗||可以的，已经帮您改约到周末
+            要提前把旧的拆掉吗||不用的，需要拆旧机的话师傅可以一起处理
+            好的，那我等师傅电话||嗯嗯，师傅会尽快联系您
         """),
         follow_neg=_lines("""
             我请假在家等了一天
@@ -381,11 +384,11 @@ INTENTS: dict[str, IntentPhrases] = {
             订单{order}的发票信息有误
         """),
         follow_neu=_lines("""
-            税号是必须填的吗
-            专票是寄纸质的吗
-            换开需要多久
-            可以发到我邮箱吗
-            好的，我去发票中心申请
+            税号是必须填的吗||公司抬头需要填写税号，个人抬头不需要
+            专票是寄纸质的吗||是的，专票开具后会单独寄出纸质发票
+            换开需要多久||换开一般1-2个工作日完成
+            可以发到我邮箱吗||可以的，电子发票会发送到您预留的邮箱
+            好的，我去发票中心申请||好的，提交后这边会尽快处理
         """),
         follow_neg=_lines("""
             我报销都过期了
@@ -437,10 +440,10 @@ INTENTS: dict[str, IntentPhrases] = {
             现在的价格比我买的时候低了{diff}元
         """),
         follow_neu=_lines("""
-            差价什么时候退
-            是退到原来的卡里吗
-            那我需要自己申请吗
-            以后降价还能再申请吗
+            差价什么时候退||价保成功后差价会原路退回，一般1-3个工作日
+            是退到原来的卡里吗||是的，原路退回到您的支付账户
+            那我需要自己申请吗||您可以在【我的】-【价格保护】里一键申请，这边也可以帮您提交
+            以后降价还能再申请吗||同一订单在价保周期内只能申请一次哦
         """),
         follow_neg=_lines("""
             这不就是欺骗消费者吗
@@ -501,12 +504,14 @@ INTENTS: dict[str, IntentPhrases] = {
             加入购物车后价格变了
         """),
         follow_neu=_lines("""
-            那我现在下单吧
-            有赠品吗
-            好的，我再考虑一下
-            支持以旧换新吗
-            能送货上门吗
-            可以开发票吗
+            那我现在下单吧||好的，下单后会尽快为您发货
+            有赠品吗||目前下单有赠品，以商品页面展示为准
+            好的，我再考虑一下||好的，有需要可以再来咨询
+            支持以旧换新吗||支持的，在商品页选择以旧换新就可以
+            能送货上门吗||可以的，京东物流送货上门
+            可以开发票吗||可以的，下单后可以在订单里开具电子发票
+            这个保修多久||全国联保，保修一年
+            不同颜色价格一样吗||不同颜色价格是一样的
         """),
         follow_neg=_lines("""
             那算了，不太想买了
@@ -563,10 +568,10 @@ INTENTS: dict[str, IntentPhrases] = {
             订单{order}的退款一直没到账
         """),
         follow_neu=_lines("""
-            是原路退回吗
-            信用卡的话要多久
-            退款成功会有短信吗
-            好的，那我再等等
+            是原路退回吗||是的，原路退回到您的支付账户
+            信用卡的话要多久||信用卡一般3-7个工作日到账，以银行处理为准
+            退款成功会有短信吗||退款成功后会有短信通知
+            好的，那我再等等||好的，有进展会及时通知您
         """),
         follow_neg=_lines("""
             一直说在处理
@@ -603,29 +608,29 @@ INTENTS: dict[str, IntentPhrases] = {
             是不是分开发货的
             包裹里少了说明书
             发的型号好像不对，我买的是{name}
-            订单{order}少了一个配件
+            E|订单{order}少了一个配件
         """),
         complain=_lines("""
             发错货了！我买的{name}，给我发的什么东西
             少发了{qty}件，你们仓库怎么干活的
             收到的是空盒子，太离谱了
             赠品说好送的，结果什么都没有，被坑了
-            外包装都破了，里面还少了配件
+            E|外包装都破了，里面还少了配件
             发错两次了，真的很失望
         """),
         report=_lines("""
             收到的商品和订单不一致
             包裹里少了一件
-            配件少了一个
+            E|配件少了一个
             外包装破损，里面东西还在但是有划痕
             订单{order}只收到{qty}件
         """),
         follow_neu=_lines("""
-            需要我拍照吗
-            照片发你了
-            那是补发还是退款
-            补发大概几天到
-            错发的东西需要寄回吗
+            需要我拍照吗||麻烦拍一下收到的商品和外包装照片
+            照片发你了||照片收到了，这边帮您核实
+            那是补发还是退款||两种都可以，您看倾向哪一种
+            补发大概几天到||补发的商品一般2-3天送达
+            错发的东西需要寄回吗||错发的商品会安排快递上门取回，您不需要承担费用
         """),
         follow_neg=_lines("""
             我还得自己跑一趟寄回去？
@@ -680,10 +685,10 @@ INTENTS: dict[str, IntentPhrases] = {
             {product}过保了，{fault}，想问下维修费用
         """),
         follow_neu=_lines("""
-            维修期间有备用机吗
-            需要我自己寄过去吗
-            维修费大概多少
-            好的，那我等师傅联系
+            维修期间有备用机吗||部分网点提供备用机，具体以网点为准
+            需要我自己寄过去吗||不需要，可以预约快递上门取件送修
+            维修费大概多少||保修期内非人为损坏是免费的，过保的话需要检测后报价
+            好的，那我等师傅联系||嗯嗯，师傅会提前和您联系
         """),
         follow_neg=_lines("""
             修这么久，还不如买个新的
@@ -738,10 +743,10 @@ INTENTS: dict[str, IntentPhrases] = {
             券在有效期内但是结算时用不了
         """),
         follow_neu=_lines("""
-            那能补一张券吗
-            已经付款了还能用券吗
-            哪些商品可以用这个券
-            好的，我重新下单试试
+            那能补一张券吗||这边帮您申请补发一张同面额的券
+            已经付款了还能用券吗||已付款订单不能再使用优惠券
+            哪些商品可以用这个券||点击券面可以查看可用商品范围
+            好的，我重新下单试试||好的，重新下单时记得勾选优惠券
         """),
         follow_neg=_lines("""
             那我还买什么
@@ -791,10 +796,10 @@ INTENTS: dict[str, IntentPhrases] = {
             电池鼓包，边框都变形了
         """),
         follow_neu=_lines("""
-            现在还能充电吗
-            换电池要多久
-            需要送到售后网点吗
-            数据会丢吗
+            现在还能充电吗||不建议继续充电，请您立即停止使用
+            换电池要多久||网点更换一般当天就可以完成
+            需要送到售后网点吗||可以送到附近网点，也可以预约上门取件
+            数据会丢吗||更换电池不会影响数据，建议您先备份一下
         """),
         follow_neg=_lines("""
             这要是炸了谁负责
@@ -824,6 +829,26 @@ INTENTS: dict[str, IntentPhrases] = {
     ),
 }
 
+_BANKS = ("ask", "complain", "report", "follow_neu", "follow_neg", "core_q", "bot", "solve", "info")
+
+
+def _variant(ip: IntentPhrases, device: bool) -> IntentPhrases:
+    def keep(bank: tuple[str, ...]) -> tuple[str, ...]:
+        kept = tuple(x.removeprefix("E|") for x in bank if device or not x.startswith("E|"))
+        return kept or tuple(x.removeprefix("E|") for x in bank)
+    kinds = ip.promise_kinds if device else tuple(k for k in ip.promise_kinds if k != "visit") or ("handle",)
+    return IntentPhrases(**{b: keep(getattr(ip, b)) for b in _BANKS}, promise_kinds=kinds,
+                         promise_rate=ip.promise_rate)
+
+
+_VARIANTS = {(name, device): _variant(ip, device) for name, ip in INTENTS.items() for device in (True, False)}
+
+
+def intent_phrases(intent: str, device: bool) -> IntentPhrases:
+    """The banks of `intent` for a device (repairable / installable / battery) or other goods."""
+    return _VARIANTS[intent, device]
+
+
 BASE_INTENTS: tuple[str, ...] = (
     "logistics_delay", "return_exchange", "quality_fault", "installation", "invoice", "price_protection",
     "presale_question", "refund_progress", "wrong_or_missing_item", "after_sales_repair",
@@ -841,13 +866,13 @@ SUFFIX_POS = ("👍", "😊", "～", "！", "哈哈", "🙏")
 ZAI_MA = ("在吗", "在吗？", "再吗", "有人吗", "hello", "你好", "在不在", "客服")
 
 GENERIC_NEU = _lines("""
-    好的，那需要多久
-    嗯嗯，我明白了，那接下来怎么办
-    需要我提供什么资料吗
-    那我等你们通知
-    这个要我自己操作吗
-    能不能帮我备注一下
-    OK，那我这边需要做什么
+    好的，那需要多久||一般1-3个工作日，有进展会短信通知您
+    嗯嗯，我明白了，那接下来怎么办||您不需要额外操作，等待处理结果就可以
+    需要我提供什么资料吗||不需要的，这边已经帮您登记好了
+    那我等你们通知||好的，有进展会及时通知您
+    这个要我自己操作吗||不用的，这边帮您操作就可以
+    能不能帮我备注一下||可以的，已经帮您备注了
+    OK，那我这边需要做什么||您保持电话畅通就可以
 """)
 GENERIC_NEG = _lines("""
     你们怎么回事啊
@@ -900,9 +925,13 @@ END_NEU = _lines("""
     嗯
     好吧，那就这样吧
     知道了，我再看看
-    那我再考虑一下
-    没有了
 """)
+# answers to the agent's "anything else?" (ending pattern B)
+END_B_POS = ("没有了，谢谢！", "没了没了，谢谢", "没有了，辛苦啦", "没有啦，谢谢你")
+END_B_NEU = ("没有了", "没了", "暂时没有了", "嗯，没了")
+# praise that turns an ordinary question into a POSITIVE opener
+PREFIX_POS = ("你们家东西一直挺好的，", "老顾客了，一直很信任你们，", "之前买的很满意，", "你们服务一直不错👍 ",
+              "上次买的用着很好，", "朋友推荐来的，口碑很好，")
 END_NEG = _lines("""
     算了，不太满意
     你们这服务一点都不快
@@ -956,16 +985,44 @@ DETAIL_NEG = _lines("""
     订单号{order}，你们自己看看怎么回事
     {pdate}买的，订单号{order}，快点处理
 """)
-# (lead, tail) around a PII value
-PII_LEADS: dict[str, tuple[tuple[str, str], ...]] = {
-    "PHONE": (("我电话", ""), ("手机号", "，有事打这个"), ("联系电话：", ""), ("打我电话", "就行"),
-              ("收货电话改成", ""), ("我的手机是", "，师傅来之前打给我")),
+# (lead, tail) around a PII value: generic ones, plus ones that only fit some intents
+_PII_LEADS_GENERIC: dict[str, tuple[tuple[str, str], ...]] = {
+    "PHONE": (("我电话", ""), ("手机号", "，有事打这个"), ("联系电话：", ""), ("打我电话", "就行"), ("我的手机是", "")),
     "LANDLINE": (("座机", "也可以"), ("打我们公司座机", ""), ("白天打", "找我")),
-    "ID_CARD": (("身份证号", ""), ("实名信息：", ""), ("我的身份证是", "，开发票要用")),
-    "BANK_CARD": (("退到这张卡：", ""), ("银行卡号", ""), ("我的卡号是", "，麻烦退到这张卡")),
-    "EMAIL": (("发票发我邮箱", ""), ("邮箱是", ""), ("发到", "就行")),
-    "ADDRESS": (("地址是", ""), ("收货地址改成", ""), ("送到", ""), ("我家在", "，麻烦师傅上门")),
+    "ID_CARD": (("身份证号", ""), ("实名信息：", "")),
+    "BANK_CARD": (("银行卡号", ""), ("我的卡号是", "")),
+    "EMAIL": (("邮箱是", ""), ("发到", "就行")),
+    "ADDRESS": (("地址是", ""), ("我家在", "")),
 }
+_PII_LEADS_EXTRA: dict[tuple[str, ...], dict[str, tuple[tuple[str, str], ...]]] = {
+    ("installation", "after_sales_repair", "battery_swelling"): {
+        "PHONE": (("我的手机是", "，师傅来之前打给我"),),
+        "ADDRESS": (("我家在", "，麻烦师傅上门"), ("上门地址：", "")),
+    },
+    ("logistics_delay", "return_exchange", "wrong_or_missing_item"): {
+        "PHONE": (("收货电话改成", ""),),
+        "ADDRESS": (("收货地址改成", ""), ("送到", "")),
+    },
+    ("invoice",): {
+        "EMAIL": (("发票发我邮箱", ""),),
+        "ID_CARD": (("我的身份证是", "，开发票要用"),),
+    },
+    ("refund_progress", "price_protection"): {
+        "BANK_CARD": (("退到这张卡：", ""), ("我的卡号是", "，麻烦退到这张卡")),
+    },
+}
+
+
+def _pii_leads(intent: str) -> dict[str, tuple[tuple[str, str], ...]]:
+    leads = dict(_PII_LEADS_GENERIC)
+    for intents, extra in _PII_LEADS_EXTRA.items():
+        if intent in intents:
+            for kind, more in extra.items():
+                leads[kind] = leads[kind] + more
+    return leads
+
+
+PII_LEADS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {i: _pii_leads(i) for i in (*BASE_INTENTS, *NEW_INTENTS)}
 
 # follow-up conversations about an earlier promise ({promise} is the earlier commitment phrase)
 BROKEN_OPENERS: dict[str, tuple[str, ...]] = {
@@ -1020,7 +1077,7 @@ AGENT_GREETING = _lines("""
 """)
 AGENT_GREETING_ASR = _lines("""
     您好，{shop}客服，工号{agent_no}，很高兴为您服务
-    您好，这里是{shop}售后服务中心，请问有什么可以帮您
+    您好，这里是{shop}客服中心，请问有什么可以帮您
     您好，客服{agent_no}号为您服务
 """)
 AGENT_ASK_ORDER = _lines("""
@@ -1064,6 +1121,11 @@ AGENT_ACK = _lines("""
     嗯嗯，了解了
     好的，这边看到了
     是的
+""")
+AGENT_POS_REPLY = _lines("""
+    好的，那就按这个方案帮您处理
+    嗯嗯，那这边就帮您安排了
+    好的，有进展会通知您
 """)
 AGENT_THANKS_REPLY = _lines("""
     不客气，这是我们应该做的
@@ -1148,9 +1210,12 @@ AGENT_EXTREME = _lines("""
 # agent turns that read personal data back: each template has one or two {PHONE}/{ADDRESS} holes
 AGENT_LEAK = (
     ("跟您核对一下，收货电话", "PHONE", "，地址", "ADDRESS", "，对吗"),
-    ("安装师傅的电话是", "PHONE", "，您可以直接联系他"),
     ("您登记的地址是", "ADDRESS", "，没错吧"),
     ("这边看到您的手机号是", "PHONE", "，我们会短信通知您"),
+)
+AGENT_LEAK_SERVICE = (  # only where a technician is involved
+    ("安装师傅的电话是", "PHONE", "，您可以直接联系他"),
+    ("师傅的手机号", "PHONE", "，您有问题可以直接打给他"),
 )
 
 PROMISE_FRAMES: dict[str, tuple[str, ...]] = {

@@ -72,10 +72,14 @@ def _digits(rng: random.Random, n: int) -> str:
 
 # --- personal data ----------------------------------------------------------------------------
 
-_MOBILE_PREFIXES = (
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+_MOBILE_PREFIXES = _words(
     "130 131 132 133 134 135 136 137 138 139 145 147 150 151 152 153 155 156 157 158 159 "
     "166 172 173 175 176 177 178 180 181 182 183 184 185 186 187 188 189 191 193 195 198 199"
-).split()
+)
 
 
 def mobile_digits(rng: random.Random) -> str:
@@ -110,11 +114,11 @@ def landline(rng: random.Random) -> str:
     return f"{code}-{local}" if rng.random() < 0.85 else f"({code}){local}"
 
 
-_ID_REGIONS = (
+_ID_REGIONS = _words(
     "110101 110105 110108 310101 310104 310115 440103 440106 440305 440304 330106 330108 320102 "
     "320106 510107 420111 370102 370212 610113 410105 430104 350203 500112 120104 210102 220102 "
     "230103 340104 360102 450103 530102 520102 130102 140105 620102 650102"
-).split()
+)
 _ID_DAY0 = date(1955, 1, 1).toordinal()
 _ID_DAY1 = date(2006, 12, 31).toordinal()
 
@@ -142,11 +146,11 @@ def bank_card(rng: random.Random) -> str:
     return digits
 
 
-_EMAIL_NAMES = (
+_EMAIL_NAMES = _words(
     "zhangwei wangfang li_na liuyang chenjing yangli zhaolei huangmin zhoujie wuhao xuming sunli "
     "maxiaoyu hu.jun guo_yan linlin hexin gaofei luoqi zhengkai tangtang amy.chen kevin_wu "
     "lucy2008 tommy_li"
-).split()
+)
 _EMAIL_DOMAINS = ("qq.com", "163.com", "126.com", "gmail.com", "outlook.com", "sina.com", "foxmail.com",
                   "hotmail.com", "139.com", "yeah.net")
 

@@ -12,7 +12,7 @@ from bisect import bisect_right
 from datetime import datetime, timedelta
 from itertools import accumulate
 
-from voc_service.synth.catalog import BATTERY, CATEGORY_BY_NAME, FRESH, INSTALL, REPAIR, build_catalog, product_noun
+from voc_service.synth.catalog import BATTERY, CATEGORY_BY_NAME, FRESH, INSTALL, REPAIR, product_noun
 from voc_service.synth.model import BEIJING, GeneratorConfig, Sku, SpikeSpec
 from voc_service.synth.phrases import BASE_INTENTS, NEW_INTENTS
 
@@ -30,9 +30,9 @@ INTENT_WEIGHT = {
     "wrong_or_missing_item": 0.06, "after_sales_repair": 0.08, "coupon_unusable": 0.10, "battery_swelling": 0.12,
 }
 COMPLAINT_RATE = {
-    "logistics_delay": 0.40, "return_exchange": 0.28, "quality_fault": 0.70, "installation": 0.32,
-    "invoice": 0.12, "price_protection": 0.30, "presale_question": 0.04, "refund_progress": 0.42,
-    "wrong_or_missing_item": 0.72, "after_sales_repair": 0.50, "coupon_unusable": 0.45, "battery_swelling": 0.80,
+    "logistics_delay": 0.32, "return_exchange": 0.22, "quality_fault": 0.60, "installation": 0.26,
+    "invoice": 0.10, "price_protection": 0.24, "presale_question": 0.03, "refund_progress": 0.34,
+    "wrong_or_missing_item": 0.62, "after_sales_repair": 0.42, "coupon_unusable": 0.40, "battery_swelling": 0.75,
 }
 
 
@@ -67,7 +67,7 @@ def poisson(rng: random.Random, lam: float) -> int:
 class _IntentTable:
     """Intent distribution and complaint probabilities of one SKU under one regime."""
 
-    __slots__ = ("intents", "cum", "complaint")
+    __slots__ = ("complaint", "cum", "intents")
 
     def __init__(self, intents: list[str], weights: list[float], complaint: list[float]) -> None:
         self.intents = tuple(intents)
@@ -175,5 +175,3 @@ def random_spikes(catalog: list[Sku], config: GeneratorConfig, n: int, seed: int
         ))
     return spikes
 
-
-__all__ = ["TrafficModel", "random_spikes", "traffic_weight", "poisson", "build_catalog"]
