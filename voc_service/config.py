@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     max_attributes: int = Field(64, ge=0)
 
     # ingest
+    workers: int = Field(
+        -1, ge=-1, description="ingest worker processes: -1 = one per CPU (at least 1), 0 = analyse in the serving process"
+    )
     ingest_batch_max: int = Field(128, ge=1, description="conversations committed in one transaction")
     ingest_queue: int = Field(512, ge=1, description="requests read ahead per stream (backpressure)")
 
@@ -45,6 +48,12 @@ class Settings(BaseSettings):
     )
     segmenter: str = Field("rjieba", description="segmenter backend: rjieba (fast) or jieba (reference)")
     user_dict: list[Path] = Field(default_factory=list, description="extra jieba-format dictionaries")
+
+
+def resolve_workers(workers: int) -> int:
+    import os
+
+    return max(1, os.cpu_count() or 1) if workers < 0 else workers
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -103,6 +103,9 @@ class Pipeline:
         self.versions = {"pipeline": __version__, **{c.name: c.version for c in self.components}}
         self._timer = timer
 
+    def set_timer(self, timer: StageTimer | None) -> None:
+        self._timer = timer
+
     @classmethod
     def from_settings(cls, settings: Settings, store: ConversationStore | None = None, timer: StageTimer | None = None) -> Pipeline:
         for module in _BUILTIN_STAGE_MODULES:

@@ -19,9 +19,10 @@ from voc_service import telemetry
 from voc_service.api.analysis import AnalysisServicer
 from voc_service.api.errors import ErrorAndMetricsInterceptor
 from voc_service.api.pb import analysis_service_pb2, analysis_service_pb2_grpc
-from voc_service.config import Settings
+from voc_service.config import Settings, resolve_workers
 from voc_service.pipeline import Pipeline
 from voc_service.store import open_store
+from voc_service.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,10 @@ class VocServer:
         self.store = open_store(settings.store, settings.sqlite_synchronous)
         self.pipeline = Pipeline.from_settings(settings, self.store, timer=telemetry.observe_stage)
         self._warm_up()
+        # Fork the ingest workers now: after the pipeline is built (shared copy-on-write), before
+        # any gRPC object exists (a fork must never inherit a live server).
+        n_workers = resolve_workers(settings.workers)
+        self.pool = WorkerPool(self.pipeline, n_workers) if n_workers > 0 else None
         self.health = health.HealthServicer()
         limit = settings.max_message_bytes
         self.grpc = grpc.server(
@@ -45,7 +50,7 @@ class VocServer:
                 ("grpc.so_reuseport", 0),  # a second server on the same port must fail, not share
             ],
         )
-        analysis_service_pb2_grpc.add_AnalysisServiceServicer_to_server(AnalysisServicer(self.pipeline, settings), self.grpc)
+        analysis_service_pb2_grpc.add_AnalysisServiceServicer_to_server(AnalysisServicer(self.pipeline, settings, self.pool), self.grpc)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
         reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), self.grpc)
         self.port = self.grpc.add_insecure_port(f"{settings.host}:{settings.port}")
@@ -69,7 +74,13 @@ class VocServer:
         telemetry.READY.set(1)
         log.info(
             "voc ready",
-            extra={"host": self.settings.host, "port": self.port, "metrics_port": self.metrics_port, "versions": self.pipeline.versions},
+            extra={
+                "host": self.settings.host,
+                "port": self.port,
+                "metrics_port": self.metrics_port,
+                "workers": self.pool.size if self.pool else 0,
+                "versions": self.pipeline.versions,
+            },
         )
 
     def stop(self, grace: float | None = None) -> None:
@@ -82,6 +93,8 @@ class VocServer:
         grace = self.settings.grace_seconds if grace is None else grace
         log.info("voc stopping", extra={"grace_seconds": grace})
         self.grpc.stop(grace).wait()
+        if self.pool is not None:
+            self.pool.close()
         self.store.close()
         log.info("voc stopped")
 

@@ -5,29 +5,37 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 
 import grpc
 
 from voc_service import telemetry
 from voc_service.api.convert import OUTCOME_TO_PB, analysis_to_pb, conversation_from_pb
-from voc_service.api.errors import DeadlineExpired, status_code_for
+from voc_service.api.errors import DeadlineExpired
+from voc_service.api.ingest import AckRecord, ingest_batch
 from voc_service.api.pb import analysis_service_pb2 as pb
 from voc_service.api.pb import analysis_service_pb2_grpc as pb_grpc
 from voc_service.config import Settings
-from voc_service.domain import Conversation, InvalidInput, Outcome, VocError
-from voc_service.pipeline import Pipeline, Result
+from voc_service.domain import InvalidInput, Outcome
+from voc_service.pipeline import Pipeline
+from voc_service.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
 _END = object()
+# A batch being processed; calling it waits for and returns its ack records in request order.
+Pending = Callable[[], list[AckRecord]]
 
 
 class AnalysisServicer(pb_grpc.AnalysisServiceServicer):
-    def __init__(self, pipeline: Pipeline, settings: Settings) -> None:
+    def __init__(self, pipeline: Pipeline, settings: Settings, pool: WorkerPool | None = None) -> None:
         self.pipeline = pipeline
+        self.pool = pool
         self.batch_max = settings.ingest_batch_max
         self.queue_size = settings.ingest_queue
+        # With workers, keep one batch per worker in flight so none of them waits for our acks.
+        self.in_flight = pool.size if pool is not None else 1
 
     def Analyze(self, request: pb.AnalyzeRequest, context: grpc.ServicerContext) -> pb.AnalyzeResponse:
         if not request.HasField("conversation"):
@@ -42,8 +50,8 @@ class AnalysisServicer(pb_grpc.AnalysisServiceServicer):
         result = self.pipeline.process([conv], persist=True)[0]
         if result.error is not None:
             raise result.error
-        _count(result)
         assert result.analysis is not None
+        _count(result.outcome, [r.kind.value for t in result.analysis.turns for r in t.redactions])
         return pb.AnalyzeResponse(
             analysis=analysis_to_pb(result.analysis, request.include_tokens),
             outcome=OUTCOME_TO_PB[result.outcome],
@@ -53,69 +61,74 @@ class AnalysisServicer(pb_grpc.AnalysisServiceServicer):
     def Ingest(self, request_iterator: Iterator[pb.IngestRequest], context: grpc.ServicerContext) -> Iterator[pb.IngestAck]:
         """Reads ahead on a helper thread so that whatever has arrived is analysed and committed
         as one batch (one transaction) while acks stay one-per-request and in order. A producer
-        that waits for each ack still gets it immediately: a batch never waits to fill up."""
+        that waits for each ack still gets it at once: a batch never waits to fill up."""
         inbox: queue.Queue = queue.Queue(maxsize=self.queue_size)
-        reader = threading.Thread(target=_read_all, args=(request_iterator, inbox, context), daemon=True, name="ingest-reader")
-        reader.start()
+        threading.Thread(target=_read_all, args=(request_iterator, inbox, context), daemon=True, name="ingest-reader").start()
+        pending: deque[tuple[list[pb.IngestRequest], Pending]] = deque()
         sequence = 0
-        done = False
-        while not done:
-            item = _next(inbox, context)
-            if item is _END:
-                break
-            batch = [item]
-            while len(batch) < self.batch_max:
-                try:
-                    nxt = inbox.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is _END:
-                    done = True
-                    break
-                batch.append(nxt)
-            for ack in self._ingest_batch(batch, sequence):
-                yield ack
-            sequence += len(batch)
+        ended = False
+        while not ended or pending:
+            batch: list[pb.IngestRequest] = []
+            if not ended and len(pending) < self.in_flight:
+                # Block for input only when nothing is in flight; otherwise take what is there.
+                ended = _take(inbox, context, batch, self.batch_max, block=not pending)
+            if batch:
+                pending.append((batch, self._start(batch)))
+                continue
+            if pending:
+                done, wait = pending.popleft()
+                for i, (req, rec) in enumerate(zip(done, wait(), strict=True)):
+                    _count(rec.outcome, rec.redactions)
+                    yield _ack(sequence + i, req.conversation.conversation_id, rec)
+                sequence += len(done)
 
-    def _ingest_batch(self, batch: list[pb.IngestRequest], first_sequence: int) -> list[pb.IngestAck]:
-        convs: list[Conversation] = []
-        slots: list[int] = []  # index into batch of each converted conversation
-        results: list[Result | None] = [None] * len(batch)
-        for i, req in enumerate(batch):
-            try:
-                if not req.HasField("conversation"):
-                    raise InvalidInput("conversation", "required")
-                convs.append(conversation_from_pb(req.conversation))
-                slots.append(i)
-            except VocError as exc:
-                results[i] = Result(Outcome.REJECTED, error=exc)
-        for i, res in zip(slots, self.pipeline.process(convs, persist=True), strict=True):
-            results[i] = res
-        acks = []
-        for i, (req, res) in enumerate(zip(batch, results, strict=True)):
-            assert res is not None
-            _count(res)
-            ack = pb.IngestAck(
-                sequence=first_sequence + i,
-                conversation_id=req.conversation.conversation_id,
-                outcome=OUTCOME_TO_PB[res.outcome],
-                revision=res.revision,
-            )
-            if res.error is not None:
-                err = res.error
-                ack.error.code = status_code_for(err).name
-                ack.error.field = getattr(err, "field", "")
-                ack.error.message = getattr(err, "message", str(err))
-            acks.append(ack)
-        return acks
+    def _start(self, batch: Sequence[pb.IngestRequest]) -> Pending:
+        messages = [r.conversation if r.HasField("conversation") else None for r in batch]
+        if self.pool is None:
+            records = ingest_batch(self.pipeline, messages)
+            return lambda: records
+        running = self.pool.submit(messages)
+
+        def wait() -> list[AckRecord]:
+            records, timings = running.result()
+            for stage, seconds in timings:
+                telemetry.observe_stage(stage, seconds)
+            return records
+
+        return wait
 
 
-def _count(result: Result) -> None:
-    telemetry.INGESTED.labels(result.outcome.value).inc()
-    if result.analysis is not None and result.outcome is not Outcome.REJECTED:
-        for turn in result.analysis.turns:
-            for r in turn.redactions:
-                telemetry.REDACTIONS.labels(r.kind.value).inc()
+def _ack(sequence: int, conversation_id: str, rec: AckRecord) -> pb.IngestAck:
+    ack = pb.IngestAck(sequence=sequence, conversation_id=conversation_id, outcome=OUTCOME_TO_PB[rec.outcome], revision=rec.revision)
+    if rec.outcome is Outcome.REJECTED:
+        ack.error.code = rec.code
+        ack.error.field = rec.field
+        ack.error.message = rec.message
+    return ack
+
+
+def _count(outcome: Outcome, redactions: Sequence[str]) -> None:
+    telemetry.INGESTED.labels(outcome.value).inc()
+    for kind in redactions:
+        telemetry.REDACTIONS.labels(kind).inc()
+
+
+def _take(inbox: queue.Queue, context: grpc.ServicerContext, batch: list, limit: int, block: bool) -> bool:
+    """Move up to ``limit`` requests from the inbox into ``batch``; True when the stream ended."""
+    if block:
+        item = _next(inbox, context)
+        if item is _END:
+            return True
+        batch.append(item)
+    while len(batch) < limit:
+        try:
+            item = inbox.get_nowait()
+        except queue.Empty:
+            return False
+        if item is _END:
+            return True
+        batch.append(item)
+    return False
 
 
 def _next(inbox: queue.Queue, context: grpc.ServicerContext) -> object:
@@ -145,3 +158,5 @@ def _read_all(requests: Iterator[pb.IngestRequest], inbox: queue.Queue, context:
             inbox.put(_END, timeout=5)
         except queue.Full:
             pass
+
+
