@@ -114,14 +114,19 @@ class Segmenter:
 
     def segment(self, text: str, keep_whole: Sequence[str] = ()) -> tuple[list[str], list[bool]]:
         """Tokens of ``text`` (a normalised string: single spaces, no leading/trailing space) and
-        spaCy-style space flags, such that ``"".join(t + " " * s)`` rebuilds ``text``."""
-        pieces = self._protected_pieces(text, keep_whole)
-        raw: list[str] = []
-        for piece, protected in pieces:
-            if protected:
-                raw.append(piece)
-            else:
-                raw.extend(self.backend.cut(piece))
+        spaCy-style space flags, such that ``"".join(t + " " * s)`` rebuilds ``text``.
+
+        ``keep_whole``: strings to keep as one token wherever they occur. Pass only ids with
+        punctuation (see :func:`needs_protection`); alphanumeric runs are never split anyway."""
+        if "<" not in text and not keep_whole:
+            raw = self.backend.cut(text)  # the common case: nothing to protect
+        else:
+            raw = []
+            for piece, protected in self._protected_pieces(text, keep_whole):
+                if protected:
+                    raw.append(piece)
+                else:
+                    raw.extend(self.backend.cut(piece))
         if _EMOJI_PART.search(text):
             raw = _merge_emoji(raw)
         if " " not in text:
@@ -141,7 +146,7 @@ class Segmenter:
     def _protected_pieces(text: str, keep_whole: Sequence[str]) -> list[tuple[str, bool]]:
         spans = [(m.start(), m.end()) for m in _PLACEHOLDER.finditer(text)] if "<" in text else []
         for item in keep_whole:
-            if item and not item.isalnum():  # alphanumeric runs are never split by jieba anyway
+            if item:
                 start = text.find(item)
                 while start >= 0:
                     spans.append((start, start + len(item)))
@@ -161,6 +166,11 @@ class Segmenter:
         if pos < len(text):
             pieces.append((text[pos:], False))
         return pieces
+
+
+def needs_protection(ids: Sequence[str]) -> tuple[str, ...]:
+    """The ids jieba could split: those with characters other than letters and digits."""
+    return tuple(i for i in ids if i and not i.isalnum())
 
 
 def _merge_emoji(tokens: list[str]) -> list[str]:

@@ -10,7 +10,7 @@ from voc_service.pipeline import Work, stages
 from voc_service.text.entities import EntityFinder, load_patterns
 from voc_service.text.normalize import normalize
 from voc_service.text.redact import REDACTOR_VERSION, Redactor
-from voc_service.text.segment import build_segmenter
+from voc_service.text.segment import build_segmenter, needs_protection
 
 
 @stages.register("normalize")
@@ -58,7 +58,7 @@ class Segment:
 
     def __call__(self, work: Work) -> None:
         conv = work.conversation
-        keep = (conv.order_id, *conv.sku_ids)
+        keep = needs_protection((conv.order_id, *conv.sku_ids))
         for turn in work.analysis.turns:
             turn.tokens, turn.spaces = self.segmenter.segment(turn.text, keep)
 

@@ -1,0 +1,46 @@
+"""Run every benchmark in sequence (never in parallel: the machine has 2 cores) and leave the
+JSON results in bench/out/. `make bench` calls this; docs/benchmarks.md quotes the output.
+
+    .venv/bin/python bench/run_all.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+FULL = [
+    ["bench_throughput.py", "--conversations", "20000", "--runs", "3"],
+    ["bench_latency.py", "--requests", "2000"],
+    ["bench_latency.py", "--requests", "1000", "--persist"],
+    ["bench_memory.py", "--conversations", "100000"],
+    ["bench_spacy_choice.py", "--conversations", "3000"],
+    ["bench_dialogues.py"],
+]
+QUICK = [
+    ["bench_throughput.py", "--conversations", "3000", "--runs", "1"],
+    ["bench_latency.py", "--requests", "300"],
+    ["bench_dialogues.py"],
+]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="small sizes, to check the scripts run")
+    args = ap.parse_args()
+    failed = []
+    for cmd in QUICK if args.quick else FULL:
+        print(f"\n$ python bench/{' '.join(cmd)}", flush=True)
+        if subprocess.run([sys.executable, str(HERE / cmd[0]), *cmd[1:]], cwd=HERE, check=False).returncode:
+            failed.append(cmd[0])
+    if failed:
+        print(f"\nFAILED: {failed}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
