@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import grpc
 import pytest
@@ -49,7 +48,3 @@ def channel(server: ServerProcess) -> Iterator[grpc.Channel]:
 @pytest.fixture(scope="module")
 def stub(channel: grpc.Channel) -> analysis_service_pb2_grpc.AnalysisServiceStub:
     return analysis_service_pb2_grpc.AnalysisServiceStub(channel)
-
-
-def store_url(path: Path) -> str:
-    return sqlite_url(path)

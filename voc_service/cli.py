@@ -8,7 +8,8 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import IO
 
 from voc_service.config import Settings, load_settings
 
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="run the gRPC server")
     _server_flags(p)
+    p.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)  # used by launcher.py
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("analyze", help="run the pipeline offline over a JSONL file of Conversations")
@@ -67,6 +69,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from voc_service.telemetry import setup_logging
 
     setup_logging(settings.log_level, settings.log_format)
+    if args.exit_with_parent:
+        _exit_with_parent()
     server = VocServer(settings)
     stopping = threading.Event()
 
@@ -81,6 +85,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server.start()
     server.wait()
     return 0
+
+
+def _exit_with_parent() -> None:
+    """Linux: get SIGTERM when the process that started us dies (the demo, a test run), so a
+    crashed parent never leaves a server behind. Set here, in the child, because a preexec_fn in
+    a threaded parent is unsafe."""
+    import os
+
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() == 1:  # the parent died before prctl took effect: we were re-parented to init
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -109,13 +128,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from voc_service.api.pb import conversation_pb2
     from voc_service.client import channel, ingest
     from voc_service.domain import InvalidInput
     from voc_service.jsonl import open_input, parse_conversation, read_lines
 
     bad: list[str] = []
 
-    def conversations():  # noqa: ANN202
+    def conversations(fh: IO[str]) -> Iterator[conversation_pb2.Conversation]:
         for number, line in read_lines(fh):
             try:
                 yield parse_conversation(line)
@@ -123,7 +143,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 bad.append(f"line {number}: {exc.message}")
 
     with open_input(args.file) as fh, channel(args.target) as chan:
-        summary, _acks = ingest(chan, conversations())
+        summary, _acks = ingest(chan, conversations(fh))
     print(f"sent {summary.sent} conversations in {summary.seconds:.2f}s ({summary.rate:.0f}/s)")
     for outcome, n in sorted(summary.outcomes.items()):
         print(f"  {outcome:<10} {n}")

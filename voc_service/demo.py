@@ -8,14 +8,11 @@ QA, topics, SKU indices, spikes) add their sections here.
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 import urllib.request
 from collections import Counter
 from pathlib import Path
-
-import sqlalchemy as sa
 
 from voc_service.api.convert import conversation_to_pb
 from voc_service.api.pb import analysis_pb2, conversation_pb2
@@ -24,7 +21,6 @@ from voc_service.api.pb import analysis_service_pb2_grpc as pb_grpc
 from voc_service.client import channel, ingest
 from voc_service.launcher import ServerProcess, sqlite_url
 from voc_service.store import open_store
-from voc_service.store.schema import analyses
 from voc_service.synth import Generated, GeneratorConfig, generate
 
 ROLE_ZH = {"CUSTOMER": "客户", "AGENT": "客服", "BOT": "机器人", "SYSTEM": "系统"}
@@ -90,11 +86,10 @@ def _report_store(url: str, planted: Counter[str]) -> None:
     kinds: Counter[str] = Counter()
     labels: Counter[str] = Counter()
     try:
-        with store.engine.connect() as conn:
-            for (turns,) in conn.execute(sa.select(analyses.c.turns)):
-                for turn in json.loads(turns):
-                    kinds.update(r[0] for r in turn["r"])
-                    labels.update(e[0] for e in turn["e"])
+        for _conv, analysis, _rev in store.iter_stored():
+            for turn in analysis.turns:
+                kinds.update(r.kind.value for r in turn.redactions)
+                labels.update(e.label for e in turn.entities)
         print(f"stored conversations: {store.count()}")
     finally:
         store.close()

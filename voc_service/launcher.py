@@ -18,7 +18,7 @@ class ServerProcess:
         self.args = [
             sys.executable, "-m", "voc_service", "serve",
             "--host", host, "--port", str(port), "--metrics-port", str(metrics_port), "--store", store,
-            *(extra_args or []),
+            "--exit-with-parent", *(extra_args or []),
         ]  # fmt: skip
         self.env = {**os.environ, **(env or {})}
         self.host = host
@@ -33,9 +33,7 @@ class ServerProcess:
         return f"{self.host}:{self.port}"
 
     def start(self, timeout: float = 120.0) -> ServerProcess:
-        self.proc = subprocess.Popen(
-            self.args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=self.env, preexec_fn=_die_with_parent
-        )
+        self.proc = subprocess.Popen(self.args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=self.env)
         threading.Thread(target=self._drain, daemon=True).start()
         deadline = time.monotonic() + timeout
         while not self._ready.wait(0.1):
@@ -79,16 +77,6 @@ class ServerProcess:
                 self.terminate()
             except subprocess.TimeoutExpired:
                 self.kill()
-
-
-def _die_with_parent() -> None:
-    """Linux: the server gets SIGTERM when the process that started it dies, so a crashed demo or
-    test run never leaves a server behind."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 def sqlite_url(path: Path) -> str:

@@ -52,3 +52,10 @@ def test_reopening_an_existing_store_keeps_data(tmp_path: Path) -> None:
     store.save_batch([item("c1")])
     store.close()
     assert open_store(url).count() == 1
+
+
+def test_iter_stored_pages_through_everything_in_id_order(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'i.db'}")
+    store.save_batch([item(f"c{i:03d}") for i in range(23)])
+    seen = [conv.conversation_id for conv, _analysis, _rev in store.iter_stored(batch=5)]
+    assert seen == [f"c{i:03d}" for i in range(23)]

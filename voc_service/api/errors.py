@@ -94,7 +94,7 @@ class ErrorAndMetricsInterceptor(grpc.ServerInterceptor):
         return handler
 
 
-def _fail(context: grpc.ServicerContext, method: str, exc: Exception) -> grpc.Status:
+def _fail(method: str, exc: Exception) -> grpc.Status:
     if isinstance(exc, VocError):
         return to_status(exc)
     log.error("unhandled error in %s", method, exc_info=exc)
@@ -108,7 +108,7 @@ def _wrap_unary(fn: Callable, method: str) -> Callable:
         try:
             return fn(request, context)
         except Exception as exc:  # noqa: BLE001 - mapped below; nothing escapes unmapped
-            status = _fail(context, method, exc)
+            status = _fail(method, exc)
         finally:
             _observe(method, status, start)
         context.abort_with_status(status)
@@ -126,7 +126,7 @@ def _wrap_stream(fn: Callable, method: str) -> Callable:
             if not context.is_active():
                 status = _CANCELLED
             else:
-                status = _fail(context, method, exc)
+                status = _fail(method, exc)
         finally:
             _observe(method, status, start)
         if status is not None and status is not _CANCELLED:

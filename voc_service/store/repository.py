@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -123,13 +123,26 @@ class ConversationStore:
                 .join(analyses, analyses.c.conversation_id == conversations.c.conversation_id)
                 .where(conversations.c.conversation_id == conversation_id)
             ).mappings().first()
-        if row is None:
-            return None
-        conv = codec.conversation_from_row(dict(row))
-        analysis = codec.analysis_from_row(
-            {"conversation_id": row["conversation_id"], "turns": row["analysis_turns"], "versions": row["versions"]}, conv
-        )
-        return conv, analysis, row["revision"]
+        return None if row is None else _from_row(row)
+
+    def iter_stored(self, batch: int = 500) -> Iterator[tuple[Conversation, ConversationAnalysis, int]]:
+        """Every stored conversation with its analysis and revision, in id order, read in pages
+        (keyset paging, so a large store is never loaded at once)."""
+        after = ""
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    sa.select(conversations, analyses.c.versions, analyses.c.turns.label("analysis_turns"))
+                    .join(analyses, analyses.c.conversation_id == conversations.c.conversation_id)
+                    .where(conversations.c.conversation_id > after)
+                    .order_by(conversations.c.conversation_id)
+                    .limit(batch)
+                ).mappings().all()
+            if not rows:
+                return
+            for row in rows:
+                yield _from_row(row)
+            after = rows[-1]["conversation_id"]
 
     def count(self) -> int:
         with self.engine.connect() as conn:
@@ -137,6 +150,14 @@ class ConversationStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _from_row(row: sa.RowMapping) -> tuple[Conversation, ConversationAnalysis, int]:
+    conv = codec.conversation_from_row(dict(row))
+    analysis = codec.analysis_from_row(
+        {"conversation_id": row["conversation_id"], "turns": row["analysis_turns"], "versions": row["versions"]}, conv
+    )
+    return conv, analysis, row["revision"]
 
 
 def _chunks(seq: list[str], size: int) -> list[list[str]]:
