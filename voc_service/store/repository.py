@@ -45,8 +45,10 @@ class ConversationStore:
             return []
         for attempt in (1, 2):
             try:
-                with self.engine.begin() as conn:
-                    return self._save(conn, items)
+                with self.engine.connect() as conn:
+                    conn.info["write"] = True  # SQLite: BEGIN IMMEDIATE (see make_engine)
+                    with conn.begin():
+                        return self._save(conn, items)
             except IntegrityError:
                 # Another writer inserted one of our ids between our read and our insert: the
                 # second attempt sees it and updates instead.
@@ -178,10 +180,11 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL") -> Engine:
             cur.close()
 
         @sa.event.listens_for(engine, "begin")
-        def _begin_immediate(conn: sa.Connection) -> None:
-            # Take the write lock at BEGIN: a transaction that reads ids and then writes can then
-            # never fail halfway with SQLITE_BUSY when several writers (threads, processes) meet.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn: sa.Connection) -> None:
+            # A write transaction takes the write lock at BEGIN: one that reads ids and then writes
+            # can then never fail halfway with SQLITE_BUSY when several writers (threads, worker
+            # processes) meet. Reads begin deferred and never wait for writers (WAL).
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.pop("write", False) else "BEGIN")
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
