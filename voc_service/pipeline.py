@@ -14,6 +14,7 @@ the survivors to the store in one commit.
 from __future__ import annotations
 
 import importlib
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from voc_service.config import Settings
 from voc_service.domain import (
     Conversation,
     ConversationAnalysis,
+    DeadlineExpired,
+    InternalError,
     Outcome,
     StoreUnavailable,
     Turn,
@@ -33,7 +36,9 @@ from voc_service.domain import (
     VocError,
 )
 from voc_service.store import ConversationStore
+from voc_service.telemetry import where
 
+log = logging.getLogger(__name__)
 stages = catalogue.create("voc", "stages")
 # Modules whose import registers built-in stages; later capabilities (sentiment, QA, topics) add
 # their own module here.
@@ -135,12 +140,16 @@ class Pipeline:
         work.analysis.versions = self.versions
         return work
 
-    def process(self, conversations: Sequence[Conversation], persist: bool) -> list[Result]:
+    def process(
+        self, conversations: Sequence[Conversation], persist: bool, still_wanted: Callable[[], bool] | None = None
+    ) -> list[Result]:
         """Analyse each conversation and, with ``persist``, store all accepted ones in one commit.
 
         One bad conversation yields a REJECTED result for itself only. When the commit fails,
         every accepted conversation of the batch is REJECTED with StoreUnavailable (nothing of the
-        batch was stored, so the caller may retry all of it).
+        batch was stored, so the caller may retry all of it). ``still_wanted`` is asked right
+        before the commit (e.g. "has the caller's deadline passed?"); if it says no, nothing is
+        stored and the accepted conversations are REJECTED with DeadlineExpired.
         """
         results: list[Result] = []
         accepted: list[tuple[int, Work]] = []
@@ -150,11 +159,23 @@ class Pipeline:
             except VocError as exc:
                 results.append(Result(Outcome.REJECTED, error=exc))
                 continue
+            except Exception as exc:  # noqa: BLE001 - a bug must not take the batch down with it
+                # Log where, not what: an exception message may quote conversation text.
+                log.error(
+                    "stage failed on a conversation",
+                    extra={"error": type(exc).__name__, "where": where(exc)},
+                )
+                results.append(Result(Outcome.REJECTED, error=InternalError("internal error while analysing this conversation")))
+                continue
             results.append(Result(Outcome.NOT_STORED, work.analysis))
             accepted.append((len(results) - 1, work))
         if persist and accepted:
             if self.store is None:
                 raise RuntimeError("persist requested but the pipeline has no store")
+            if still_wanted is not None and not still_wanted():
+                for i, _ in accepted:
+                    results[i] = Result(Outcome.REJECTED, error=DeadlineExpired("deadline passed before the commit; nothing was stored"))
+                return results
             t0 = time.perf_counter()
             try:
                 saved = self.store.save_batch([(w.stored_conversation(), w.analysis) for _, w in accepted])

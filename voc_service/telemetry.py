@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
@@ -36,6 +37,13 @@ def start_metrics_server(host: str, port: int) -> int:
     """Serve /metrics on its own port; returns the bound port (0 picks a free one)."""
     server, _thread = start_http_server(port, addr=host, registry=REGISTRY)
     return server.server_port
+
+
+def where(exc: BaseException) -> str:
+    """file:line in function of a traceback, innermost first: enough to find a bug, and no values
+    or source text, which could quote conversation data. Use instead of exc_info in logs."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} in {f.name}" for f in reversed(frames))
 
 
 class JsonFormatter(logging.Formatter):

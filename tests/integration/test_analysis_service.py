@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -158,9 +160,25 @@ def test_message_over_size_limit(stub) -> None:
     assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
-def test_deadline_is_honoured(stub) -> None:
-    err = _error(stub, make_conversation("b-7"), timeout=0.000001)
-    assert err.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+def test_deadline_is_honoured_and_nothing_is_stored_after_it(stub, server) -> None:
+    import urllib.request
+
+    def finished_late() -> float:
+        body = urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=10).read().decode()
+        line = [x for x in body.splitlines() if x.startswith('voc_rpc_handled_total{code="DEADLINE_EXCEEDED",method="Analyze"}')]
+        return float(line[0].rsplit(" ", 1)[1]) if line else 0.0
+
+    before = finished_late()
+    big = make_conversation("b-7", *(["我的订单号289456123478一直没有到货，请尽快处理，谢谢" * 16][0][:500] for _ in range(50)))
+    with pytest.raises(grpc.RpcError) as info:  # 25,000 characters take far longer than 20 ms
+        stub.Analyze(pb.AnalyzeRequest(conversation=big, persist=True), timeout=0.02)
+    assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    for _ in range(600):  # the server finishes the analysis, sees the deadline gone, and gives up
+        if finished_late() > before:
+            break
+        time.sleep(0.05)
+    assert finished_late() > before, "the server did not record the expired call"
+    assert open_store(f"sqlite:///{server.db_path}", migrate=False).get("b-7") is None
 
 
 def test_rejected_ids_are_not_stored(stub, server) -> None:

@@ -65,3 +65,31 @@ def test_config_selects_stages_and_rejects_unknown_ones() -> None:
 def test_segmenter_backend_comes_from_config() -> None:
     p = Pipeline.from_settings(Settings(segmenter="jieba"))
     assert p.versions["segment"].startswith("jieba:")
+
+
+class Explode:
+    """A stage with a bug that only some conversations trigger."""
+
+    name = "explode"
+    version = "test"
+
+    def __init__(self, settings: Settings) -> None:
+        pass
+
+    def __call__(self, work) -> None:  # noqa: ANN001
+        if work.conversation.conversation_id == "boom":
+            raise KeyError("秘密 13812345678")
+
+
+stages.register("explode-test", func=Explode)
+
+
+def test_a_stage_bug_rejects_only_that_conversation_and_logs_no_text(caplog: pytest.LogCaptureFixture) -> None:
+    pipe = Pipeline.from_settings(Settings(stages=["validate", "normalize", "explode-test"]))
+    results = pipe.process([conv("好"), conv("好", cid="boom"), conv("好的", cid="c3")], persist=False)
+    assert [r.outcome for r in results] == [Outcome.NOT_STORED, Outcome.REJECTED, Outcome.NOT_STORED]
+    assert type(results[1].error).__name__ == "InternalError"
+    [record] = [r for r in caplog.records if r.name == "voc_service.pipeline"]
+    everything = str(record.__dict__)
+    assert record.error == "KeyError" and record.where.startswith("test_pipeline.py:")
+    assert "13812345678" not in everything and "秘密" not in everything

@@ -12,7 +12,6 @@ import grpc
 
 from voc_service import telemetry
 from voc_service.api.convert import OUTCOME_TO_PB, analysis_to_pb, conversation_from_pb
-from voc_service.api.errors import DeadlineExpired
 from voc_service.api.ingest import AckRecord, ingest_batch
 from voc_service.api.pb import analysis_service_pb2 as pb
 from voc_service.api.pb import analysis_service_pb2_grpc as pb_grpc
@@ -44,10 +43,7 @@ class AnalysisServicer(pb_grpc.AnalysisServiceServicer):
         if not request.persist:
             analysis = self.pipeline.analyze(conv)
             return pb.AnalyzeResponse(analysis=analysis_to_pb(analysis, request.include_tokens), outcome=pb.NOT_STORED)
-        remaining = context.time_remaining()
-        if remaining is not None and remaining <= 0:
-            raise DeadlineExpired("deadline passed before the conversation could be stored")
-        result = self.pipeline.process([conv], persist=True)[0]
+        result = self.pipeline.process([conv], persist=True, still_wanted=lambda: _time_left(context))[0]
         if result.error is not None:
             raise result.error
         assert result.analysis is not None
@@ -96,6 +92,11 @@ class AnalysisServicer(pb_grpc.AnalysisServiceServicer):
             return records
 
         return wait
+
+
+def _time_left(context: grpc.ServicerContext) -> bool:
+    remaining = context.time_remaining()
+    return context.is_active() and (remaining is None or remaining > 0)
 
 
 def _ack(sequence: int, conversation_id: str, rec: AckRecord) -> pb.IngestAck:

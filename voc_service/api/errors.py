@@ -20,13 +20,9 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from voc_service import telemetry
-from voc_service.domain import InvalidInput, LimitExceeded, NotFound, StoreUnavailable, VocError
+from voc_service.domain import DeadlineExpired, InvalidInput, LimitExceeded, NotFound, StoreUnavailable, VocError
 
 log = logging.getLogger(__name__)
-
-
-class DeadlineExpired(VocError):
-    """The caller's deadline passed before the work could be committed."""
 
 
 _CODES: list[tuple[type[VocError], grpc.StatusCode]] = [
@@ -81,7 +77,7 @@ class ErrorAndMetricsInterceptor(grpc.ServerInterceptor):
 def _fail(method: str, exc: Exception) -> grpc.Status:
     if isinstance(exc, VocError):
         return to_status(exc)
-    log.error("unhandled error in %s", method, exc_info=exc)
+    log.error("unhandled error", extra={"method": method, "error": type(exc).__name__, "where": telemetry.where(exc)})
     return _INTERNAL
 
 

@@ -26,3 +26,12 @@ class NotFound(VocError):
 
 class StoreUnavailable(VocError):
     """The store could not commit; nothing from the batch was acknowledged."""
+
+
+class InternalError(VocError):
+    """A bug met while analysing one conversation: that conversation is rejected (INTERNAL),
+    the others of its batch and stream go on."""
+
+
+class DeadlineExpired(VocError):
+    """The caller's deadline passed before the work could be committed; nothing was stored."""

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from voc_service.domain import Conversation, ConversationAnalysis, Outcome, StoreUnavailable
 from voc_service.store import codec
@@ -49,12 +49,12 @@ class ConversationStore:
                     conn.info["write"] = True  # SQLite: BEGIN IMMEDIATE (see make_engine)
                     with conn.begin():
                         return self._save(conn, items)
-            except IntegrityError:
+            except IntegrityError as exc:
                 # Another writer inserted one of our ids between our read and our insert: the
                 # second attempt sees it and updates instead.
                 if attempt == 2:
-                    raise
-            except OperationalError as exc:
+                    raise StoreUnavailable("the store could not commit; retry later") from exc
+            except DBAPIError as exc:  # connection lost, disk full, locked too long ...
                 log.error("store commit failed", extra={"error": type(exc).__name__})
                 raise StoreUnavailable("the store could not commit; retry later") from exc
         raise AssertionError("unreachable")
