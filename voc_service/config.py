@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     port: int = Field(50051, ge=0, le=65535)
     metrics_port: int = Field(9464, ge=-1, le=65535, description="0 = any free port, -1 = no metrics endpoint")
     grace_seconds: float = Field(10.0, ge=0, description="time in-flight RPCs get on SIGTERM")
-    max_workers: int = Field(16, ge=1, description="gRPC handler threads")
+    rpc_threads: int = Field(16, ge=1, description="gRPC handler threads (each open Ingest stream holds one)")
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|text)$")
 

@@ -42,7 +42,7 @@ class VocServer:
         self.health = health.HealthServicer()
         limit = settings.max_message_bytes
         self.grpc = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=settings.max_workers, thread_name_prefix="rpc"),
+            futures.ThreadPoolExecutor(max_workers=settings.rpc_threads, thread_name_prefix="rpc"),
             interceptors=[ErrorAndMetricsInterceptor()],
             options=[
                 ("grpc.max_receive_message_length", limit),

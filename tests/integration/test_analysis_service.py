@@ -137,13 +137,15 @@ def test_unknown_role(stub, role: int) -> None:
 def test_turn_text_over_limit(stub) -> None:
     conv = make_conversation("b-3", "好" * 501)
     err = _error(stub, conv)
-    assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and _field(err) == "conversation.turns[0].text"
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and _field(err) == "conversation.turns[0].text"
+    assert "limit is 500" in err.details()
 
 
 def test_too_many_turns(stub) -> None:
     conv = make_conversation("b-4", *(["好的"] * 51))
     err = _error(stub, conv)
-    assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and _field(err) == "conversation.turns"
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and _field(err) == "conversation.turns"
+    assert "limit is 50" in err.details()
 
 
 def test_turn_before_conversation_start(stub) -> None:

@@ -64,20 +64,6 @@ def test_ingest_reports_unparseable_lines_and_fails(tmp_path: Path, server) -> N
     assert "not sent: line 2" in out.stdout and "STORED     1" in out.stdout
 
 
-def test_serve_flags_override_env(tmp_path: Path) -> None:
-    from voc_service.config import load_settings
-
-    import os
-
-    os.environ["VOC_PORT"] = "6000"
-    try:
-        assert load_settings().port == 6000
-        assert load_settings(port=7000).port == 7000
-        assert load_settings(port=None).port == 6000
-    finally:
-        del os.environ["VOC_PORT"]
-
-
 def test_help_lists_the_commands() -> None:
     out = run("--help")
     for command in ("serve", "analyze", "ingest", "generate", "demo"):

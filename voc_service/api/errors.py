@@ -20,14 +20,16 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from voc_service import telemetry
-from voc_service.domain import DeadlineExpired, InvalidInput, LimitExceeded, NotFound, StoreUnavailable, VocError
+from voc_service.domain import DeadlineExpired, InvalidInput, NotFound, StoreUnavailable, VocError
 
 log = logging.getLogger(__name__)
 
 
+# A field over a configured limit (too many turns, a turn too long) is a bad request, so it is
+# INVALID_ARGUMENT with the field, like any other validation failure; RESOURCE_EXHAUSTED is left
+# to what really exhausts a resource: a message over the transport size limit (gRPC's own check).
 _CODES: list[tuple[type[VocError], grpc.StatusCode]] = [
-    (LimitExceeded, grpc.StatusCode.RESOURCE_EXHAUSTED),  # before InvalidInput: it is a subclass
-    (InvalidInput, grpc.StatusCode.INVALID_ARGUMENT),
+    (InvalidInput, grpc.StatusCode.INVALID_ARGUMENT),  # includes LimitExceeded
     (NotFound, grpc.StatusCode.NOT_FOUND),
     (StoreUnavailable, grpc.StatusCode.UNAVAILABLE),
     (DeadlineExpired, grpc.StatusCode.DEADLINE_EXCEEDED),

@@ -17,7 +17,7 @@ class InvalidInput(VocError):
 
 
 class LimitExceeded(InvalidInput):
-    """Input over a configured size limit (maps to RESOURCE_EXHAUSTED)."""
+    """A field over a configured limit (too many turns, text too long): still bad input."""
 
 
 class NotFound(VocError):
