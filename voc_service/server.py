@@ -39,6 +39,15 @@ class VocServer:
         # any gRPC object exists (a fork must never inherit a live server).
         n_workers = resolve_workers(settings.workers)
         self.pool = WorkerPool(self.pipeline, n_workers) if n_workers > 0 else None
+        try:
+            self._build_grpc(settings)
+        except BaseException:
+            self._release()
+            raise
+        self.metrics_port: int | None = None
+        self._stopped = threading.Event()
+
+    def _build_grpc(self, settings: Settings) -> None:
         self.health = health.HealthServicer()
         limit = settings.max_message_bytes
         self.grpc = grpc.server(
@@ -53,11 +62,17 @@ class VocServer:
         analysis_service_pb2_grpc.add_AnalysisServiceServicer_to_server(AnalysisServicer(self.pipeline, settings, self.pool), self.grpc)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
         reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), self.grpc)
-        self.port = self.grpc.add_insecure_port(f"{settings.host}:{settings.port}")
+        try:
+            self.port = self.grpc.add_insecure_port(f"{settings.host}:{settings.port}")
+        except RuntimeError as exc:  # grpc raises RuntimeError("Failed to bind ...")
+            raise OSError(f"could not bind {settings.host}:{settings.port} (in use?)") from exc
         if self.port == 0:
-            raise OSError(f"could not bind {settings.host}:{settings.port}")
-        self.metrics_port: int | None = None
-        self._stopped = threading.Event()
+            raise OSError(f"could not bind {settings.host}:{settings.port} (in use?)")
+
+    def _release(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+        self.store.close()
 
     def _warm_up(self) -> None:
         """One throwaway analysis so first-request latency does not include lazy initialisation."""
@@ -93,9 +108,7 @@ class VocServer:
         grace = self.settings.grace_seconds if grace is None else grace
         log.info("voc stopping", extra={"grace_seconds": grace})
         self.grpc.stop(grace).wait()
-        if self.pool is not None:
-            self.pool.close()
-        self.store.close()
+        self._release()
         log.info("voc stopped")
 
     def wait(self) -> None:

@@ -68,3 +68,15 @@ def test_help_lists_the_commands() -> None:
     out = run("--help")
     for command in ("serve", "analyze", "ingest", "generate", "demo"):
         assert command in out.stdout
+
+
+def test_bad_setting_is_a_clear_error_not_a_traceback() -> None:
+    out = run("serve", "--port", "70000")
+    assert out.returncode == 2
+    assert "invalid setting: VOC_PORT" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_port_in_use_is_a_clear_error(server, tmp_path: Path) -> None:
+    out = run("serve", "--port", str(server.port), "--metrics-port", "-1", "--store", f"sqlite:///{tmp_path / 'x.db'}")
+    assert out.returncode == 2
+    assert "could not bind" in out.stderr and "Traceback" not in out.stderr
