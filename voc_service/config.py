@@ -37,7 +37,7 @@ class Settings(BaseSettings):
 
     # ingest
     workers: int = Field(
-        -1, ge=-1, description="ingest worker processes: -1 = one per CPU (at least 1), 0 = analyse in the serving process"
+        -1, ge=-1, description="ingest worker processes: -1 = one per CPU (1 to 8), 0 = analyse in the serving process"
     )
     ingest_batch_max: int = Field(128, ge=1, description="conversations committed in one transaction")
     ingest_queue: int = Field(512, ge=1, description="requests read ahead per stream (backpressure)")
@@ -53,7 +53,7 @@ class Settings(BaseSettings):
 def resolve_workers(workers: int) -> int:
     import os
 
-    return max(1, os.cpu_count() or 1) if workers < 0 else workers
+    return min(8, max(1, os.cpu_count() or 1)) if workers < 0 else workers
 
 
 def load_settings(**overrides: object) -> Settings:
