@@ -45,12 +45,20 @@ def weibo(path: Path) -> list[dict]:
 
 
 def main() -> None:
-    convs = taobao(shared_file("dialogues/taobao_ecd_sample.jsonl")) + weibo(shared_file("dialogues/weibo_helpdesk_390.json"))
+    convs = taobao(shared_file("dialogues/taobao_ecd_sample.jsonl")) + weibo(
+        shared_file("dialogues/weibo_helpdesk_390.json")
+    )
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "dialogues.jsonl"
         src.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in convs), encoding="utf-8")
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "voc_service", "analyze", "--jsonl", str(src)], capture_output=True, text=True, cwd=ROOT, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "voc_service", "analyze", "--jsonl", str(src)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
         secs = time.perf_counter() - t0
     results = [json.loads(line) for line in proc.stdout.splitlines()]
     errors = [r for r in results if "error" in r]
@@ -65,7 +73,16 @@ def main() -> None:
     print(f"result lines: {len(results)}, error lines: {len(errors)}, exit code {proc.returncode}")
     print(f"PII spans redacted: {sum(kinds.values())} {dict(kinds)}")
     print(f"entities: {dict(entities.most_common())}")
-    record("dialogues", {"conversations": len(convs), "turns": turns, "errors": len(errors), "redactions": dict(kinds), "entities": dict(entities)})
+    record(
+        "dialogues",
+        {
+            "conversations": len(convs),
+            "turns": turns,
+            "errors": len(errors),
+            "redactions": dict(kinds),
+            "entities": dict(entities),
+        },
+    )
     if errors or len(results) != len(convs) or proc.returncode:
         sys.exit(f"FAILED: {errors[:3]} {proc.stderr[-500:]}")
 

@@ -29,7 +29,9 @@ def main() -> None:
     args = ap.parse_args()
     convs = [g.conversation for g in generate(GeneratorConfig(seed=17, conversations_per_day=20000))]
     ten = [conversation_to_pb(c) for c in convs if len(c.turns) == 10][: args.requests]
-    print(f"{len(ten)} ten-turn conversations, {sum(len(t.text) for c in ten for t in c.turns) / len(ten):.0f} chars each on average")
+    print(
+        f"{len(ten)} ten-turn conversations, {sum(len(t.text) for c in ten for t in c.turns) / len(ten):.0f} chars each on average"
+    )
     with tempfile.TemporaryDirectory() as tmp, ServerProcess(sqlite_url(Path(tmp) / "l.db"), metrics_port=-1) as server:
         with channel(server.target) as chan:
             stub = pb_grpc.AnalysisServiceStub(chan)
@@ -43,8 +45,13 @@ def main() -> None:
     lat.sort()
     q = statistics.quantiles(lat, n=100)
     p50, p99 = statistics.median(lat), q[98]
-    print(f"Analyze{' (persist)' if args.persist else ''}: p50 {p50:.2f} ms, p90 {q[89]:.2f} ms, p99 {p99:.2f} ms, max {lat[-1]:.2f} ms (target p99 <= 20 ms)")
-    record("latency" + ("_persist" if args.persist else ""), {"requests": len(lat), "p50_ms": p50, "p90_ms": q[89], "p99_ms": p99, "max_ms": lat[-1]})
+    print(
+        f"Analyze{' (persist)' if args.persist else ''}: p50 {p50:.2f} ms, p90 {q[89]:.2f} ms, p99 {p99:.2f} ms, max {lat[-1]:.2f} ms (target p99 <= 20 ms)"
+    )
+    record(
+        "latency" + ("_persist" if args.persist else ""),
+        {"requests": len(lat), "p50_ms": p50, "p90_ms": q[89], "p99_ms": p99, "max_ms": lat[-1]},
+    )
 
 
 if __name__ == "__main__":

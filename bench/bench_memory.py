@@ -38,7 +38,11 @@ def tree(pid: int) -> list[int]:
 def memory_mb(pid: int) -> tuple[float, float, int]:
     """(total PSS of the process tree, RSS of the serving process, number of processes)."""
     pids = tree(pid)
-    return sum(_field_mb(f"/proc/{p}/smaps_rollup", "Pss") for p in pids), _field_mb(f"/proc/{pid}/status", "VmRSS"), len(pids)
+    return (
+        sum(_field_mb(f"/proc/{p}/smaps_rollup", "Pss") for p in pids),
+        _field_mb(f"/proc/{pid}/status", "VmRSS"),
+        len(pids),
+    )
 
 
 def main() -> None:
@@ -66,11 +70,15 @@ def main() -> None:
                 summary, _ = ingest(chan, batch)
                 sent += summary.sent
                 samples[sent], rss, procs = memory_mb(pid)
-                print(f"after {sent:>7}: {samples[sent]:.0f} MB PSS, serving RSS {rss:.0f} MB ({summary.rate:.0f} conv/s)")
+                print(
+                    f"after {sent:>7}: {samples[sent]:.0f} MB PSS, serving RSS {rss:.0f} MB ({summary.rate:.0f} conv/s)"
+                )
     keys = sorted(samples)
     mid = min(keys, key=lambda k: abs(k - keys[-1] / 2))
     growth = samples[keys[-1]] / samples[mid] - 1
-    print(f"growth between {mid} and {keys[-1]}: {100 * growth:.1f}% (target <= 10%); peak {max(samples.values()):.0f} MB (target < 500)")
+    print(
+        f"growth between {mid} and {keys[-1]}: {100 * growth:.1f}% (target <= 10%); peak {max(samples.values()):.0f} MB (target < 500)"
+    )
     record("memory", {"pss_mb": samples, "growth_second_half": growth})
 
 

@@ -27,13 +27,39 @@ from voc_service.text.segment import build_segmenter
 
 # The obvious way to write the entity patterns: IN-lists and REGEX predicates.
 NAIVE = [
-    ("MONEY", [{"LIKE_NUM": True}, {"ORTH": ".", "OP": "?"}, {"IS_DIGIT": True, "OP": "?"}, {"ORTH": {"IN": ["元", "块", "块钱"]}}]),
+    (
+        "MONEY",
+        [
+            {"LIKE_NUM": True},
+            {"ORTH": ".", "OP": "?"},
+            {"IS_DIGIT": True, "OP": "?"},
+            {"ORTH": {"IN": ["元", "块", "块钱"]}},
+        ],
+    ),
     ("MONEY", [{"ORTH": {"IN": ["¥", "$"]}}, {"IS_DIGIT": True}]),
-    ("DURATION", [{"LIKE_NUM": True}, {"ORTH": {"IN": ["个"]}, "OP": "?"}, {"ORTH": {"IN": ["小时", "天", "分钟", "工作日", "工作日内", "天内", "小时内"]}}, {"ORTH": {"IN": ["内", "之内", "以内"]}, "OP": "?"}]),
+    (
+        "DURATION",
+        [
+            {"LIKE_NUM": True},
+            {"ORTH": {"IN": ["个"]}, "OP": "?"},
+            {"ORTH": {"IN": ["小时", "天", "分钟", "工作日", "工作日内", "天内", "小时内"]}},
+            {"ORTH": {"IN": ["内", "之内", "以内"]}, "OP": "?"},
+        ],
+    ),
     ("DATE", [{"LIKE_NUM": True}, {"ORTH": "月"}, {"LIKE_NUM": True}, {"ORTH": {"IN": ["日", "号"]}}]),
     ("DATE", [{"ORTH": {"IN": ["今天", "明天", "后天", "昨天"]}}]),
-    ("TIME", [{"ORTH": {"IN": ["上午", "下午", "晚上"]}, "OP": "?"}, {"LIKE_NUM": True}, {"ORTH": {"IN": ["点", "点钟"]}}]),
-    ("ORDER_ID", [{"ORTH": {"IN": ["订单号", "订单", "单号"]}}, {"ORTH": {"IN": [":", "是"]}, "OP": "?"}, {"TEXT": {"REGEX": r"^\d{8,20}$"}}]),
+    (
+        "TIME",
+        [{"ORTH": {"IN": ["上午", "下午", "晚上"]}, "OP": "?"}, {"LIKE_NUM": True}, {"ORTH": {"IN": ["点", "点钟"]}}],
+    ),
+    (
+        "ORDER_ID",
+        [
+            {"ORTH": {"IN": ["订单号", "订单", "单号"]}},
+            {"ORTH": {"IN": [":", "是"]}, "OP": "?"},
+            {"TEXT": {"REGEX": r"^\d{8,20}$"}},
+        ],
+    ),
     ("TRACKING_NO", [{"TEXT": {"REGEX": r"^(SF|JDV|JD|YT)\d{9,16}$"}}]),
 ]
 

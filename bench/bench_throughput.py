@@ -32,7 +32,14 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
 
-    convs = [g.conversation for g in generate(GeneratorConfig(seed=11, days=max(1.0, args.conversations / 20000), conversations_per_day=min(args.conversations, 20000)))][: args.conversations]
+    convs = [
+        g.conversation
+        for g in generate(
+            GeneratorConfig(
+                seed=11, days=max(1.0, args.conversations / 20000), conversations_per_day=min(args.conversations, 20000)
+            )
+        )
+    ][: args.conversations]
     n = len(convs)
     texts = [t.text for c in convs for t in c.turns]
     chars = sum(map(len, texts))
@@ -51,7 +58,10 @@ def main() -> None:
     msgs = [conversation_to_pb(c) for c in convs]
 
     def grpc_run() -> float:
-        with tempfile.TemporaryDirectory() as tmp, ServerProcess(sqlite_url(Path(tmp) / "b.db"), metrics_port=-1) as server:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            ServerProcess(sqlite_url(Path(tmp) / "b.db"), metrics_port=-1) as server,
+        ):
             with channel(server.target) as chan:
                 summary, _ = ingest(chan, msgs)
             assert summary.outcomes.get("STORED") == n, summary.outcomes

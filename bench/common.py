@@ -37,7 +37,13 @@ def timed(fn: Callable[[], object]) -> float:
 
 def record(name: str, result: dict) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
-    result = {"bench": name, "when": time.strftime("%Y-%m-%d %H:%M:%S"), "python": platform.python_version(), "cpus": os.cpu_count(), **result}
+    result = {
+        "bench": name,
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        **result,
+    }
     path = OUT / f"{name}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     return path

@@ -21,8 +21,19 @@ LIMIT_ENV = {
 
 def make_conversation(cid: str = "c-1", *texts: str, start: int = 1_790_000_000) -> conversation_pb2.Conversation:
     """A conversation alternating CUSTOMER / AGENT turns, 10 s apart."""
-    texts = texts or ("在吗？我的订单号289456123478怎么还没到，电话13812345678", "亲，您好，稍等我帮您查一下", "好的谢谢")
-    conv = conversation_pb2.Conversation(conversation_id=cid, channel="app", sku_ids=["100045612378"], order_id="289456123478", customer_id="u_1", agent_id="agent_001")
+    texts = texts or (
+        "在吗？我的订单号289456123478怎么还没到，电话13812345678",
+        "亲，您好，稍等我帮您查一下",
+        "好的谢谢",
+    )
+    conv = conversation_pb2.Conversation(
+        conversation_id=cid,
+        channel="app",
+        sku_ids=["100045612378"],
+        order_id="289456123478",
+        customer_id="u_1",
+        agent_id="agent_001",
+    )
     conv.started_at.seconds = start
     for i, text in enumerate(texts):
         turn = conv.turns.add(role=conversation_pb2.CUSTOMER if i % 2 == 0 else conversation_pb2.AGENT, text=text)

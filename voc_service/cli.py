@@ -20,7 +20,11 @@ def _server_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help="bind address (VOC_HOST, default 127.0.0.1)")
     p.add_argument("--port", type=int, help="gRPC port, 0 = any free port (VOC_PORT, default 50051)")
     p.add_argument("--store", help="SQLAlchemy URL (VOC_STORE, default sqlite:///voc.db)")
-    p.add_argument("--metrics-port", type=int, help="Prometheus /metrics port, 0 = any free port, -1 = off (VOC_METRICS_PORT, default 9464)")
+    p.add_argument(
+        "--metrics-port",
+        type=int,
+        help="Prometheus /metrics port, 0 = any free port, -1 = off (VOC_METRICS_PORT, default 9464)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,7 +132,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 analysis = pipeline.analyze(conversation_from_pb(parse_conversation(line)))
             except VocError as exc:
                 errors += 1
-                error = {"code": status_code_for(exc).name, "field": getattr(exc, "field", ""), "message": getattr(exc, "message", str(exc))}
+                error = {
+                    "code": status_code_for(exc).name,
+                    "field": getattr(exc, "field", ""),
+                    "message": getattr(exc, "message", str(exc)),
+                }
                 out.write(json.dumps({"line": number, "error": error}, ensure_ascii=False) + "\n")
                 continue
             out.write(to_json(analysis_to_pb(analysis, args.tokens)) + "\n")

@@ -29,7 +29,10 @@ class IngestSummary:
 def channel(target: str, max_message_bytes: int = 4 * 1024 * 1024) -> grpc.Channel:
     return grpc.insecure_channel(
         target,
-        options=[("grpc.max_send_message_length", max_message_bytes), ("grpc.max_receive_message_length", max_message_bytes)],
+        options=[
+            ("grpc.max_send_message_length", max_message_bytes),
+            ("grpc.max_receive_message_length", max_message_bytes),
+        ],
     )
 
 

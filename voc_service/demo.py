@@ -36,8 +36,10 @@ def run_demo(n: int = 3000, seed: int = 7) -> int:
     items = list(generate(GeneratorConfig(seed=seed, days=1.0, conversations_per_day=n, n_skus=300)))
     turns = sum(len(i.conversation.turns) for i in items)
     planted = Counter(p.kind for i in items for p in i.labels.pii)
-    print(f"{len(items)} conversations, {turns} turns, {len(set(s for i in items for s in i.conversation.sku_ids))} SKUs "
-          f"in {time.perf_counter() - t0:.1f}s; personal data planted: {dict(planted)}")
+    print(
+        f"{len(items)} conversations, {turns} turns, {len(set(s for i in items for s in i.conversation.sku_ids))} SKUs "
+        f"in {time.perf_counter() - t0:.1f}s; personal data planted: {dict(planted)}"
+    )
 
     with tempfile.TemporaryDirectory(prefix="voc-demo-") as tmp:
         url = sqlite_url(Path(tmp) / "voc.db")
@@ -49,7 +51,9 @@ def run_demo(n: int = 3000, seed: int = 7) -> int:
             with channel(server.target) as chan:
                 _h("3. Stream them in over gRPC (Ingest: one ack per conversation)")
                 summary, _ = ingest(chan, (conversation_to_pb(i.conversation) for i in items))
-                print(f"{summary.sent} sent in {summary.seconds:.2f}s = {summary.rate:.0f} conversations/s; acks: {dict(summary.outcomes)}")
+                print(
+                    f"{summary.sent} sent in {summary.seconds:.2f}s = {summary.rate:.0f} conversations/s; acks: {dict(summary.outcomes)}"
+                )
 
                 print("re-sending 100 of them and 2 malformed ones:")
                 again = [conversation_to_pb(i.conversation) for i in items[:100]]
@@ -69,7 +73,9 @@ def run_demo(n: int = 3000, seed: int = 7) -> int:
                 stub = pb_grpc.AnalysisServiceStub(chan)
                 examples = [i for i in items if i.labels.pii][:2] + [i for i in items if not i.labels.pii][:1]
                 for item in examples:
-                    reply = stub.Analyze(pb.AnalyzeRequest(conversation=conversation_to_pb(item.conversation), include_tokens=True))
+                    reply = stub.Analyze(
+                        pb.AnalyzeRequest(conversation=conversation_to_pb(item.conversation), include_tokens=True)
+                    )
                     _print_analysis(item, reply.analysis)
 
             _h("6. Service metrics (scraped from /metrics)")

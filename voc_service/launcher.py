@@ -14,7 +14,16 @@ from pathlib import Path
 
 
 class ServerProcess:
-    def __init__(self, store: str, *, host: str = "127.0.0.1", port: int = 0, metrics_port: int = 0, env: dict[str, str] | None = None, extra_args: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        store: str,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        metrics_port: int = 0,
+        env: dict[str, str] | None = None,
+        extra_args: list[str] | None = None,
+    ) -> None:
         self.args = [
             sys.executable, "-m", "voc_service", "serve",
             "--host", host, "--port", str(port), "--metrics-port", str(metrics_port), "--store", store,
@@ -33,7 +42,9 @@ class ServerProcess:
         return f"{self.host}:{self.port}"
 
     def start(self, timeout: float = 120.0) -> ServerProcess:
-        self.proc = subprocess.Popen(self.args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=self.env)
+        self.proc = subprocess.Popen(
+            self.args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=self.env
+        )
         threading.Thread(target=self._drain, daemon=True).start()
         deadline = time.monotonic() + timeout
         while not self._ready.wait(0.1):

@@ -60,14 +60,19 @@ class Work:
     @classmethod
     def start(cls, conversation: Conversation) -> Work:
         turns = [TurnAnalysis(i, t.role, t.text) for i, t in enumerate(conversation.turns)]
-        return cls(conversation, ConversationAnalysis(conversation.conversation_id, turns), dict(conversation.attributes))
+        return cls(
+            conversation, ConversationAnalysis(conversation.conversation_id, turns), dict(conversation.attributes)
+        )
 
     def stored_conversation(self) -> Conversation:
         """The conversation as it may be stored: every text replaced by its redacted form."""
         conv = self.conversation
         return Conversation(
             conversation_id=conv.conversation_id,
-            turns=[Turn(t.role, a.text, t.sent_at, t.agent_id) for t, a in zip(conv.turns, self.analysis.turns, strict=True)],
+            turns=[
+                Turn(t.role, a.text, t.sent_at, t.agent_id)
+                for t, a in zip(conv.turns, self.analysis.turns, strict=True)
+            ],
             channel=conv.channel,
             sku_ids=list(conv.sku_ids),
             order_id=conv.order_id,
@@ -102,7 +107,9 @@ StageTimer = Callable[[str, float], None]
 
 
 class Pipeline:
-    def __init__(self, components: Sequence[Stage], store: ConversationStore | None = None, timer: StageTimer | None = None) -> None:
+    def __init__(
+        self, components: Sequence[Stage], store: ConversationStore | None = None, timer: StageTimer | None = None
+    ) -> None:
         self.components = list(components)
         self.store = store
         self.versions = {"pipeline": __version__, **{c.name: c.version for c in self.components}}
@@ -112,7 +119,9 @@ class Pipeline:
         self._timer = timer
 
     @classmethod
-    def from_settings(cls, settings: Settings, store: ConversationStore | None = None, timer: StageTimer | None = None) -> Pipeline:
+    def from_settings(
+        cls, settings: Settings, store: ConversationStore | None = None, timer: StageTimer | None = None
+    ) -> Pipeline:
         for module in _BUILTIN_STAGE_MODULES:
             importlib.import_module(module)  # registers the built-in stages
         unknown = [name for name in settings.stages if name not in stages.get_all()]
@@ -165,7 +174,9 @@ class Pipeline:
                     "stage failed on a conversation",
                     extra={"error": type(exc).__name__, "where": where(exc)},
                 )
-                results.append(Result(Outcome.REJECTED, error=InternalError("internal error while analysing this conversation")))
+                results.append(
+                    Result(Outcome.REJECTED, error=InternalError("internal error while analysing this conversation"))
+                )
                 continue
             results.append(Result(Outcome.NOT_STORED, work.analysis))
             accepted.append((len(results) - 1, work))
@@ -174,7 +185,9 @@ class Pipeline:
                 raise RuntimeError("persist requested but the pipeline has no store")
             if still_wanted is not None and not still_wanted():
                 for i, _ in accepted:
-                    results[i] = Result(Outcome.REJECTED, error=DeadlineExpired("deadline passed before the commit; nothing was stored"))
+                    results[i] = Result(
+                        Outcome.REJECTED, error=DeadlineExpired("deadline passed before the commit; nothing was stored")
+                    )
                 return results
             t0 = time.perf_counter()
             try:

@@ -59,7 +59,9 @@ class VocServer:
                 ("grpc.so_reuseport", 0),  # a second server on the same port must fail, not share
             ],
         )
-        analysis_service_pb2_grpc.add_AnalysisServiceServicer_to_server(AnalysisServicer(self.pipeline, settings, self.pool), self.grpc)
+        analysis_service_pb2_grpc.add_AnalysisServiceServicer_to_server(
+            AnalysisServicer(self.pipeline, settings, self.pool), self.grpc
+        )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
         reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), self.grpc)
         try:
@@ -78,7 +80,9 @@ class VocServer:
         """One throwaway analysis so first-request latency does not include lazy initialisation."""
         from voc_service.domain import Conversation, Role, Turn
 
-        self.pipeline.analyze(Conversation("warm-up", [Turn(Role.CUSTOMER, "您好，订单号123456789012什么时候发货？电话13800000000")]))
+        self.pipeline.analyze(
+            Conversation("warm-up", [Turn(Role.CUSTOMER, "您好，订单号123456789012什么时候发货？电话13800000000")])
+        )
 
     def start(self) -> None:
         if self.settings.metrics_port >= 0:

@@ -37,7 +37,9 @@ class Validate:
         for key, value in conv.attributes.items():
             self._check_id(f"conversation.attributes[{key[:32]!r}]", key, required=True)
             if len(value) > self.max_turn_chars:
-                raise LimitExceeded(f"conversation.attributes[{key[:32]!r}]", f"longer than {self.max_turn_chars} characters")
+                raise LimitExceeded(
+                    f"conversation.attributes[{key[:32]!r}]", f"longer than {self.max_turn_chars} characters"
+                )
         if not conv.turns:
             raise InvalidInput("conversation.turns", "a conversation needs at least one turn")
         if len(conv.turns) > self.max_turns:
@@ -46,7 +48,9 @@ class Validate:
         max_chars = self.max_turn_chars
         for i, turn in enumerate(conv.turns):
             if len(turn.text) > max_chars:
-                raise LimitExceeded(f"conversation.turns[{i}].text", f"{len(turn.text)} characters; the limit is {max_chars}")
+                raise LimitExceeded(
+                    f"conversation.turns[{i}].text", f"{len(turn.text)} characters; the limit is {max_chars}"
+                )
             if started is not None and turn.sent_at is not None and turn.sent_at < started:
                 raise InvalidInput(f"conversation.turns[{i}].sent_at", "before conversation.started_at")
             if turn.agent_id:

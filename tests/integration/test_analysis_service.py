@@ -6,18 +6,22 @@ import time
 
 import grpc
 import pytest
+from conftest import make_conversation
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
-from conftest import make_conversation
-from voc_service.api.pb import analysis_pb2, analysis_service_pb2 as pb, conversation_pb2
+from voc_service.api.pb import analysis_pb2, conversation_pb2
+from voc_service.api.pb import analysis_service_pb2 as pb
 from voc_service.store import open_store
 
 
 def test_health_is_serving(channel: grpc.Channel) -> None:
     health = health_pb2_grpc.HealthStub(channel)
     for service in ("", "voc.v1.AnalysisService"):
-        assert health.Check(health_pb2.HealthCheckRequest(service=service)).status == health_pb2.HealthCheckResponse.SERVING
+        assert (
+            health.Check(health_pb2.HealthCheckRequest(service=service)).status
+            == health_pb2.HealthCheckResponse.SERVING
+        )
 
 
 def test_analyze_redacts_segments_and_finds_entities(stub) -> None:
@@ -25,7 +29,9 @@ def test_analyze_redacts_segments_and_finds_entities(stub) -> None:
     assert reply.outcome == pb.NOT_STORED and reply.revision == 0
     first = reply.analysis.turns[0]
     assert first.redacted_text == "在吗?我的订单号289456123478怎么还没到,电话<PHONE>"
-    assert [(r.kind, first.redacted_text[r.start : r.end]) for r in first.redactions] == [(analysis_pb2.Redaction.PHONE, "<PHONE>")]
+    assert [(r.kind, first.redacted_text[r.start : r.end]) for r in first.redactions] == [
+        (analysis_pb2.Redaction.PHONE, "<PHONE>")
+    ]
     assert "289456123478" in first.tokens and "<PHONE>" in first.tokens
     assert any(e.label == "ORDER_ID" and e.text == "289456123478" for e in first.entities)
     assert "13812345678" not in str(reply)
@@ -167,11 +173,17 @@ def test_deadline_is_honoured_and_nothing_is_stored_after_it(stub, server) -> No
 
     def finished_late() -> float:
         body = urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics", timeout=10).read().decode()
-        line = [x for x in body.splitlines() if x.startswith('voc_rpc_handled_total{code="DEADLINE_EXCEEDED",method="Analyze"}')]
+        line = [
+            x
+            for x in body.splitlines()
+            if x.startswith('voc_rpc_handled_total{code="DEADLINE_EXCEEDED",method="Analyze"}')
+        ]
         return float(line[0].rsplit(" ", 1)[1]) if line else 0.0
 
     before = finished_late()
-    big = make_conversation("b-7", *(["我的订单号289456123478一直没有到货，请尽快处理，谢谢" * 16][0][:500] for _ in range(50)))
+    big = make_conversation(
+        "b-7", *(["我的订单号289456123478一直没有到货，请尽快处理，谢谢" * 16][0][:500] for _ in range(50))
+    )
     with pytest.raises(grpc.RpcError) as info:  # 25,000 characters take far longer than 20 ms
         stub.Analyze(pb.AnalyzeRequest(conversation=big, persist=True), timeout=0.02)
     assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from conftest import make_conversation
+
 from voc_service.jsonl import to_json
 
 VOC = [sys.executable, "-m", "voc_service"]
@@ -32,7 +33,10 @@ def test_analyze_jsonl_one_result_per_line_in_order_with_error_lines(tmp_path: P
     results = [json.loads(line) for line in out.stdout.splitlines()]
     assert len(results) == 4
     assert results[0]["conversationId"] == "x-1" and "<PHONE>" in results[0]["turns"][0]["redactedText"]
-    assert results[1] == {"line": 2, "error": {"code": "INVALID_ARGUMENT", "field": "", "message": results[1]["error"]["message"]}}
+    assert results[1] == {
+        "line": 2,
+        "error": {"code": "INVALID_ARGUMENT", "field": "", "message": results[1]["error"]["message"]},
+    }
     assert results[1]["error"]["message"].startswith("not a Conversation in proto3 JSON")
     assert results[2]["line"] == 3 and results[2]["error"]["field"] == "conversation.conversation_id"
     assert results[3]["conversationId"] == "x-4" and "七天无理由" in results[3]["turns"][0]["tokens"]

@@ -42,7 +42,11 @@ def test_analyze_with_json(server) -> None:
             "conversationId": "grpcurl-1",
             "startedAt": "2026-11-01T02:00:00Z",
             "turns": [
-                {"role": "CUSTOMER", "text": "我的手机号是13912345678，支持七天无理由吗", "sentAt": "2026-11-01T02:00:05Z"},
+                {
+                    "role": "CUSTOMER",
+                    "text": "我的手机号是13912345678，支持七天无理由吗",
+                    "sentAt": "2026-11-01T02:00:05Z",
+                },
                 {"role": "AGENT", "text": "亲，支持的呢"},
             ],
         },

@@ -8,8 +8,8 @@ import urllib.request
 from pathlib import Path
 
 import grpc
-
 from conftest import make_conversation
+
 from voc_service.api.pb import analysis_service_pb2 as pb
 from voc_service.api.pb import analysis_service_pb2_grpc
 from voc_service.client import channel as open_channel
@@ -23,7 +23,9 @@ def test_acknowledged_conversations_survive_sigkill(tmp_path: Path) -> None:
     server = ServerProcess(url).start()
     try:
         with open_channel(server.target) as chan:
-            summary, acks = ingest(chan, (make_conversation(f"d-{i}", f"第{i}个问题，订单号28945612{i:04d}") for i in range(1500)))
+            summary, acks = ingest(
+                chan, (make_conversation(f"d-{i}", f"第{i}个问题，订单号28945612{i:04d}") for i in range(1500))
+            )
         assert summary.outcomes == {"STORED": 1500}
     finally:
         server.kill()  # SIGKILL right after the last ack: no shutdown hook runs

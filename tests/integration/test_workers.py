@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import make_conversation
+
 from voc_service.api.pb import analysis_service_pb2 as pb
 from voc_service.client import channel, ingest
 from voc_service.launcher import ServerProcess, sqlite_url

@@ -11,7 +11,9 @@ PIPE = Pipeline.from_settings(Settings(max_turns=5, max_turn_chars=50))
 
 
 def conv(*texts: str, cid: str = "c1") -> Conversation:
-    return Conversation(cid, [Turn(Role.CUSTOMER, t, T0 + timedelta(seconds=i)) for i, t in enumerate(texts)], started_at=T0)
+    return Conversation(
+        cid, [Turn(Role.CUSTOMER, t, T0 + timedelta(seconds=i)) for i, t in enumerate(texts)], started_at=T0
+    )
 
 
 def test_stages_run_in_order_and_nothing_raw_remains() -> None:

@@ -13,7 +13,14 @@ T0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 
 
 def item(cid: str, text: str = "您好") -> tuple[Conversation, ConversationAnalysis]:
-    conv = Conversation(cid, [Turn(Role.CUSTOMER, text, T0)], channel="app", sku_ids=["100045612378"], started_at=T0, attributes={"shop": "京东自营"})
+    conv = Conversation(
+        cid,
+        [Turn(Role.CUSTOMER, text, T0)],
+        channel="app",
+        sku_ids=["100045612378"],
+        started_at=T0,
+        attributes={"shop": "京东自营"},
+    )
     return conv, ConversationAnalysis(cid, [TurnAnalysis(0, Role.CUSTOMER, text)], {"pipeline": "test"})
 
 

@@ -112,7 +112,7 @@ def test_pii_spans_are_exact_and_valid(day):
         c = g.conversation
         customer_pii = False
         for sp in g.labels.pii:
-            assert c.turns[sp.turn_index].text[sp.start:sp.end] == sp.value
+            assert c.turns[sp.turn_index].text[sp.start : sp.end] == sp.value
             kinds[sp.kind] += 1
             customer_pii |= c.turns[sp.turn_index].role is Role.CUSTOMER
             if sp.kind == "ID_CARD":
@@ -168,12 +168,15 @@ def _rules(g) -> set[str]:
     anchor = c.turns[transfers[-1]].sent_at if transfers else c.turns[cust[0]].sent_at
     if (first_agent - c.turns[cust[0]].sent_at).total_seconds() > 60 and (first_agent - anchor).total_seconds() > 60:
         codes.add("slow_first_response")
-    if any(c.turns[i - 1].role is Role.CUSTOMER and (c.turns[i].sent_at - c.turns[i - 1].sent_at).total_seconds() > 180
-           for i in agent[1:]):
+    if any(
+        c.turns[i - 1].role is Role.CUSTOMER and (c.turns[i].sent_at - c.turns[i - 1].sent_at).total_seconds() > 180
+        for i in agent[1:]
+    ):
         codes.add("slow_reply")
     for i in cust:
         if "human_request" in tl[i].emotions and not any(
-                c.turns[j].role in (Role.SYSTEM, Role.AGENT) for j in range(i + 1, min(len(c.turns), i + 3))):
+            c.turns[j].role in (Role.SYSTEM, Role.AGENT) for j in range(i + 1, min(len(c.turns), i + 3))
+        ):
             codes.add("unanswered_transfer")
     if any("escalation" in tl[i].emotions for i in cust):
         codes.add("escalation_threat")
@@ -212,10 +215,16 @@ def test_clean_conversations_have_no_violation_words(day):
         assert any(w in agent[-1] for w in P.CLOSING_WORDS)
         assert not any(PHONE_RE.search(t) for t in agent)
         customer = [t.text for t in turns if t.role is Role.CUSTOMER]
-        assert not any(w in t for t in customer for w in P.EMOTION_MARKERS["escalation"]
-                       if not any(w in sp.value for sp in g.labels.pii))
-        assert g.labels.turn_labels[[i for i, t in enumerate(turns) if t.role is Role.CUSTOMER][-1]].sentiment \
+        assert not any(
+            w in t
+            for t in customer
+            for w in P.EMOTION_MARKERS["escalation"]
+            if not any(w in sp.value for sp in g.labels.pii)
+        )
+        assert (
+            g.labels.turn_labels[[i for i, t in enumerate(turns) if t.role is Role.CUSTOMER][-1]].sentiment
             != "NEGATIVE"
+        )
 
 
 def test_repeated_question_is_three_asks(day):
@@ -225,8 +234,11 @@ def test_repeated_question_is_three_asks(day):
         v = next(v for v in g.labels.violations if v.code == "repeated_question")
         assert g.conversation.turns[v.turn_index].role is Role.CUSTOMER
         core = set(P.INTENTS[g.labels.intent].core_q)
-        asks = [t for t in g.conversation.turns[: v.turn_index + 1]
-                if t.role is Role.CUSTOMER and any(_norm(q) in _norm(t.text) for q in core)]
+        asks = [
+            t
+            for t in g.conversation.turns[: v.turn_index + 1]
+            if t.role is Role.CUSTOMER and any(_norm(q) in _norm(t.text) for q in core)
+        ]
         assert len(asks) >= 3
 
 
@@ -322,8 +334,9 @@ def test_new_intent_only_after_its_day(scenario):
 
 
 def test_battery_swelling_variant_only_for_battery_products():
-    cfg = GeneratorConfig(seed=2, days=1, conversations_per_day=2000, new_intent="battery_swelling",
-                          new_intent_from_day=0.25)
+    cfg = GeneratorConfig(
+        seed=2, days=1, conversations_per_day=2000, new_intent="battery_swelling", new_intent_from_day=0.25
+    )
     new = [g for g in generate(cfg) if g.labels.intent == "battery_swelling"]
     assert new and {g.labels.category for g in new} <= {"手机", "笔记本电脑", "平板", "耳机", "扫地机器人"}
 
@@ -335,10 +348,15 @@ def test_spikes_raise_complaints_in_window(scenario):
 
     def rate(spec, inside: bool) -> float:
         def match(g):
-            return ((spec.sku_id is None or g.conversation.sku_ids[0] == spec.sku_id)
-                    and (spec.intent is None or g.labels.intent == spec.intent))
-        n = sum(1 for g in items if match(g) and g.labels.complaint
-                and (spec.start <= g.conversation.started_at < spec.end) == inside)
+            return (spec.sku_id is None or g.conversation.sku_ids[0] == spec.sku_id) and (
+                spec.intent is None or g.labels.intent == spec.intent
+            )
+
+        n = sum(
+            1
+            for g in items
+            if match(g) and g.labels.complaint and (spec.start <= g.conversation.started_at < spec.end) == inside
+        )
         return n / (spec.hours if inside else hours_total - spec.hours)
 
     for k, spec in enumerate(cfg.spikes):

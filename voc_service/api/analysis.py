@@ -54,12 +54,16 @@ class AnalysisServicer(pb_grpc.AnalysisServiceServicer):
             revision=result.revision,
         )
 
-    def Ingest(self, request_iterator: Iterator[pb.IngestRequest], context: grpc.ServicerContext) -> Iterator[pb.IngestAck]:
+    def Ingest(
+        self, request_iterator: Iterator[pb.IngestRequest], context: grpc.ServicerContext
+    ) -> Iterator[pb.IngestAck]:
         """Reads ahead on a helper thread so that whatever has arrived is analysed and committed
         as one batch (one transaction) while acks stay one-per-request and in order. A producer
         that waits for each ack still gets it at once: a batch never waits to fill up."""
         inbox: queue.Queue = queue.Queue(maxsize=self.queue_size)
-        threading.Thread(target=_read_all, args=(request_iterator, inbox, context), daemon=True, name="ingest-reader").start()
+        threading.Thread(
+            target=_read_all, args=(request_iterator, inbox, context), daemon=True, name="ingest-reader"
+        ).start()
         pending: deque[tuple[list[pb.IngestRequest], Pending]] = deque()
         sequence = 0
         ended = False
@@ -100,7 +104,9 @@ def _time_left(context: grpc.ServicerContext) -> bool:
 
 
 def _ack(sequence: int, conversation_id: str, rec: AckRecord) -> pb.IngestAck:
-    ack = pb.IngestAck(sequence=sequence, conversation_id=conversation_id, outcome=OUTCOME_TO_PB[rec.outcome], revision=rec.revision)
+    ack = pb.IngestAck(
+        sequence=sequence, conversation_id=conversation_id, outcome=OUTCOME_TO_PB[rec.outcome], revision=rec.revision
+    )
     if rec.outcome is Outcome.REJECTED:
         ack.error.code = rec.code
         ack.error.field = rec.field
@@ -159,5 +165,3 @@ def _read_all(requests: Iterator[pb.IngestRequest], inbox: queue.Queue, context:
             inbox.put(_END, timeout=5)
         except queue.Full:
             pass
-
-

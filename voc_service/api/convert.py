@@ -12,7 +12,11 @@ from voc_service.domain import Conversation, ConversationAnalysis, InvalidInput,
 
 _ROLE_FROM_PB = {conversation_pb2.Role.Value(r.value): r for r in Role}
 _ROLE_TO_PB = {r: v for v, r in _ROLE_FROM_PB.items()}
-_KIND_TO_PB = {name: analysis_pb2.Redaction.Kind.Value(name) for name in analysis_pb2.Redaction.Kind.keys() if name != "KIND_UNSPECIFIED"}
+_KIND_TO_PB = {
+    name: analysis_pb2.Redaction.Kind.Value(name)
+    for name in analysis_pb2.Redaction.Kind.keys()
+    if name != "KIND_UNSPECIFIED"
+}
 OUTCOME_TO_PB = {o: analysis_service_pb2.Outcome.Value(o.value) for o in Outcome}
 
 

@@ -48,7 +48,11 @@ def to_status(exc: VocError) -> grpc.Status:
     status = status_pb2.Status(code=getattr(code_pb2, code.name), message=str(exc))
     if isinstance(exc, InvalidInput):
         detail = any_pb2.Any()
-        detail.Pack(error_details_pb2.BadRequest(field_violations=[error_details_pb2.BadRequest.FieldViolation(field=exc.field, description=exc.message)]))
+        detail.Pack(
+            error_details_pb2.BadRequest(
+                field_violations=[error_details_pb2.BadRequest.FieldViolation(field=exc.field, description=exc.message)]
+            )
+        )
         status.details.append(detail)
     return rpc_status.to_status(status)
 

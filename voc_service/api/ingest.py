@@ -43,7 +43,9 @@ def ingest_batch(pipeline: Pipeline, messages: Sequence[conversation_pb2.Convers
 
 
 def _rejected(exc: VocError) -> AckRecord:
-    return AckRecord(Outcome.REJECTED, 0, status_code_for(exc).name, getattr(exc, "field", ""), getattr(exc, "message", str(exc)))
+    return AckRecord(
+        Outcome.REJECTED, 0, status_code_for(exc).name, getattr(exc, "field", ""), getattr(exc, "message", str(exc))
+    )
 
 
 def _record(result: Result) -> AckRecord:

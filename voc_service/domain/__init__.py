@@ -2,7 +2,15 @@
 
 from voc_service.domain.analysis import ConversationAnalysis, Entity, PiiKind, Redaction, TurnAnalysis
 from voc_service.domain.conversation import Conversation, Outcome, Role, Turn
-from voc_service.domain.errors import DeadlineExpired, InternalError, InvalidInput, LimitExceeded, NotFound, StoreUnavailable, VocError
+from voc_service.domain.errors import (
+    DeadlineExpired,
+    InternalError,
+    InvalidInput,
+    LimitExceeded,
+    NotFound,
+    StoreUnavailable,
+    VocError,
+)
 
 __all__ = [
     "Conversation",

@@ -59,7 +59,9 @@ class ConversationStore:
                 raise StoreUnavailable("the store could not commit; retry later") from exc
         raise AssertionError("unreachable")
 
-    def _save(self, conn: sa.Connection, items: Sequence[tuple[Conversation, ConversationAnalysis]]) -> list[SaveResult]:
+    def _save(
+        self, conn: sa.Connection, items: Sequence[tuple[Conversation, ConversationAnalysis]]
+    ) -> list[SaveResult]:
         now = datetime.now(UTC)
         ids = list({conv.conversation_id for conv, _ in items})
         known: dict[str, int] = {}
@@ -110,21 +112,34 @@ class ConversationStore:
         if old:
             conn.execute(
                 conversations.update().where(conversations.c.conversation_id == sa.bindparam("cid")),
-                [{**{k: v for k, v in c.items() if k not in ("conversation_id", "created_at")}, "cid": c["conversation_id"]} for c, _ in old],
+                [
+                    {
+                        **{k: v for k, v in c.items() if k not in ("conversation_id", "created_at")},
+                        "cid": c["conversation_id"],
+                    }
+                    for c, _ in old
+                ],
             )
             conn.execute(
                 analyses.update().where(analyses.c.conversation_id == sa.bindparam("cid")),
-                [{**{k: v for k, v in a.items() if k != "conversation_id"}, "cid": a["conversation_id"]} for _, a in old],
+                [
+                    {**{k: v for k, v in a.items() if k != "conversation_id"}, "cid": a["conversation_id"]}
+                    for _, a in old
+                ],
             )
         return results
 
     def get(self, conversation_id: str) -> tuple[Conversation, ConversationAnalysis, int] | None:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(conversations, analyses.c.versions, analyses.c.turns.label("analysis_turns"))
-                .join(analyses, analyses.c.conversation_id == conversations.c.conversation_id)
-                .where(conversations.c.conversation_id == conversation_id)
-            ).mappings().first()
+            row = (
+                conn.execute(
+                    sa.select(conversations, analyses.c.versions, analyses.c.turns.label("analysis_turns"))
+                    .join(analyses, analyses.c.conversation_id == conversations.c.conversation_id)
+                    .where(conversations.c.conversation_id == conversation_id)
+                )
+                .mappings()
+                .first()
+            )
         return None if row is None else _from_row(row)
 
     def iter_stored(self, batch: int = 500) -> Iterator[tuple[Conversation, ConversationAnalysis, int]]:
@@ -133,13 +148,17 @@ class ConversationStore:
         after = ""
         while True:
             with self.engine.connect() as conn:
-                rows = conn.execute(
-                    sa.select(conversations, analyses.c.versions, analyses.c.turns.label("analysis_turns"))
-                    .join(analyses, analyses.c.conversation_id == conversations.c.conversation_id)
-                    .where(conversations.c.conversation_id > after)
-                    .order_by(conversations.c.conversation_id)
-                    .limit(batch)
-                ).mappings().all()
+                rows = (
+                    conn.execute(
+                        sa.select(conversations, analyses.c.versions, analyses.c.turns.label("analysis_turns"))
+                        .join(analyses, analyses.c.conversation_id == conversations.c.conversation_id)
+                        .where(conversations.c.conversation_id > after)
+                        .order_by(conversations.c.conversation_id)
+                        .limit(batch)
+                    )
+                    .mappings()
+                    .all()
+                )
             if not rows:
                 return
             for row in rows:

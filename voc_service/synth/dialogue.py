@@ -49,8 +49,12 @@ CHANNEL_SHARES = (("app", 0.50), ("mini_program", 0.22), ("web", 0.16), ("phone_
 # categories where repairs, technicians, warranties and "以换代修" make sense
 _DEVICE = {c.name: bool(c.flags & {INSTALL, REPAIR, BATTERY}) for c in CATEGORIES}
 _PLATFORMS = {
-    "app": tuple(f"{os_} app 13.{minor}.{patch}" for os_ in ("iOS", "Android", "HarmonyOS")
-                 for minor in range(6) for patch in (0, 1, 3, 5)),
+    "app": tuple(
+        f"{os_} app 13.{minor}.{patch}"
+        for os_ in ("iOS", "Android", "HarmonyOS")
+        for minor in range(6)
+        for patch in (0, 1, 3, 5)
+    ),
     "mini_program": tuple(f"wechat-mp 3.{minor}.{patch}" for minor in range(9) for patch in (2, 8, 12)),
     "web": ("web 2026.11", "web 2026.10"),
     "phone_asr": ("ivr-asr 2.3",),
@@ -125,8 +129,9 @@ class DialogueBuilder(Planner):
 
     # -- turn primitives ------------------------------------------------------------------------
 
-    def _emit(self, role: Role, text: str, gap: float, sentiment: str = NEU,
-              emotion_list: list[str] | None = None) -> int:
+    def _emit(
+        self, role: Role, text: str, gap: float, sentiment: str = NEU, emotion_list: list[str] | None = None
+    ) -> int:
         self.t = t = self.t + gap
         turns = self.turns
         # timedelta * int is ~2x cheaper than timedelta(seconds=float); microsecond resolution
@@ -216,8 +221,14 @@ class DialogueBuilder(Planner):
         self.base = ctx.started_at
         self.diff = max(5, int(ctx.price * self.uniform(0.05, 0.2)))
         self.slots.clear()
-        self.slots.update(order=ctx.order_id, product=ctx.noun, name=ctx.sku.name, brand=ctx.sku.brand,
-                          sku=ctx.sku.sku_id, shop=ctx.shop)
+        self.slots.update(
+            order=ctx.order_id,
+            product=ctx.noun,
+            name=ctx.sku.name,
+            brand=ctx.sku.brand,
+            sku=ctx.sku.sku_id,
+            shop=ctx.shop,
+        )
         self.nick = self.pick(P.AGENT_NICKS)
         self.agent_id = ctx.agent_id
         self.turns: list[Turn] = []
@@ -260,8 +271,9 @@ class DialogueBuilder(Planner):
             self.customer(plan.opener, plan.s0, gap=self.uniform(1, 15), pii_kinds=plan.pii_open)
             t_first_customer = self.t
         if plan.bot:
-            self._emit(_BOT, self.pick(ip.bot) + ("" if r() < 0.5 else "，如需人工服务请回复“转人工”"),
-                       self.uniform(0.5, 2))
+            self._emit(
+                _BOT, self.pick(ip.bot) + ("" if r() < 0.5 else "，如需人工服务请回复“转人工”"), self.uniform(0.5, 2)
+            )
             hr_sent = NEU if plan.s0 == NEU else NEG
             hr = self.customer(self.pick(P.HR_NEU if hr_sent == NEU else P.HR_NEG), hr_sent, gap=self.uniform(3, 10))
             if "unanswered_transfer" in codes:  # the bot keeps answering instead of transferring
@@ -295,8 +307,11 @@ class DialogueBuilder(Planner):
         else:  # clean: within 60 s of the first customer turn (and hence of the transfer)
             gap = self.uniform(2, min(40.0, 58 - (self.t - t_first_customer)))
         idx = self.agent(text, gap)
-        for code, hit in (("missing_greeting", "missing_greeting" in codes),
-                          ("slow_first_response", "slow_first_response" in codes), ("extreme_words", extreme_here)):
+        for code, hit in (
+            ("missing_greeting", "missing_greeting" in codes),
+            ("slow_first_response", "slow_first_response" in codes),
+            ("extreme_words", extreme_here),
+        ):
             if hit:
                 self.violations.append(Violation(code, idx))
         return idx

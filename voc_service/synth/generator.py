@@ -54,8 +54,10 @@ class _Run:
         self.end_s = config.days * 86400.0
         self.new_from_s = None if config.new_intent_from_day is None else config.new_intent_from_day * 86400.0
         self.sale_days = set(config.sale_days)
-        self.spikes = [(f"spike-{k}", s, (s.start - self.start).total_seconds(), (s.end - self.start).total_seconds())
-                       for k, s in enumerate(config.spikes)]
+        self.spikes = [
+            (f"spike-{k}", s, (s.start - self.start).total_seconds(), (s.end - self.start).total_seconds())
+            for k, s in enumerate(config.spikes)
+        ]
         for spec in config.spikes:
             if spec.sku_id is not None and spec.sku_id not in model.sku_index:
                 raise ValueError(f"spike SKU {spec.sku_id!r} is not in the catalog of seed {config.seed}")
@@ -125,9 +127,19 @@ class _Run:
         model = self.model
         ctx = Context(  # positional for speed: id, start, sku, noun, price, intent, complaint,
             # customer, order, agent, shop, spike, follow-up
-            f"c-{day:03d}-{n:06d}", self.start + _MICROSECOND * int(t * 1e6), self.catalog[i], model.nouns[i],
-            model.prices[i], intent, complaint, customer_id, oid, self.agents[int(r() * N_AGENTS)], model.shops[i],
-            spike_id, followup,
+            f"c-{day:03d}-{n:06d}",
+            self.start + _MICROSECOND * int(t * 1e6),
+            self.catalog[i],
+            model.nouns[i],
+            model.prices[i],
+            intent,
+            complaint,
+            customer_id,
+            oid,
+            self.agents[int(r() * N_AGENTS)],
+            model.shops[i],
+            spike_id,
+            followup,
         )
         item = self.builder.build(ctx)
         if item.labels.promises and followup is None:

@@ -22,14 +22,44 @@ def _lines(block: str) -> tuple[str, ...]:
 
 GREETING_WORDS = ("您好", "你好", "亲", "欢迎", "很高兴为您服务")
 CLOSING_WORDS = ("还有其他", "祝您", "愉快", "再见", "随时联系", "随时找我")
-FORBIDDEN_WORDS = ("你自己看", "不知道", "没办法", "爱买不买", "你不会自己查吗", "不归我管", "你问我我问谁",
-                   "听不懂吗", "系统就这样", "自己去查", "别问了")
+FORBIDDEN_WORDS = (
+    "你自己看",
+    "不知道",
+    "没办法",
+    "爱买不买",
+    "你不会自己查吗",
+    "不归我管",
+    "你问我我问谁",
+    "听不懂吗",
+    "系统就这样",
+    "自己去查",
+    "别问了",
+)
 ABSOLUTE_WORDS = ("保证", "绝对", "百分百", "一定", "肯定", "100%")
 EXTREME_WORDS = ("最好", "最低", "最先进", "第一", "国家级", "顶级", "全网最低", "史上", "独一无二", "冠军", "首选")
 
 EMOTION_MARKERS: dict[str, tuple[str, ...]] = {
-    "anger": ("😡", "🤬", "气死", "什么破", "神马破", "破服务", "搞什么", "搞神马", "什么玩意", "神马玩意", "垃圾",
-              "离谱", "坑人", "耍人", "什么态度", "神马态度", "听不懂人话", "无语", "服了"),
+    "anger": (
+        "😡",
+        "🤬",
+        "气死",
+        "什么破",
+        "神马破",
+        "破服务",
+        "搞什么",
+        "搞神马",
+        "什么玩意",
+        "神马玩意",
+        "垃圾",
+        "离谱",
+        "坑人",
+        "耍人",
+        "什么态度",
+        "神马态度",
+        "听不懂人话",
+        "无语",
+        "服了",
+    ),
     "anxiety": ("急", "快点", "尽快", "赶紧", "等不及", "等着用"),
     "disappointment": ("失望", "后悔", "心寒", "太差", "不满意", "不太满意", "白买", "再也不", "不会再买", "😭"),
     "escalation": ("投诉", "12315", "消协", "曝光", "差评", "起诉", "律师", "工商局", "媒体"),
@@ -836,9 +866,9 @@ def _variant(ip: IntentPhrases, device: bool) -> IntentPhrases:
     def keep(bank: tuple[str, ...]) -> tuple[str, ...]:
         kept = tuple(x.removeprefix("E|") for x in bank if device or not x.startswith("E|"))
         return kept or tuple(x.removeprefix("E|") for x in bank)
+
     kinds = ip.promise_kinds if device else tuple(k for k in ip.promise_kinds if k != "visit") or ("handle",)
-    return IntentPhrases(**{b: keep(getattr(ip, b)) for b in _BANKS}, promise_kinds=kinds,
-                         promise_rate=ip.promise_rate)
+    return IntentPhrases(**{b: keep(getattr(ip, b)) for b in _BANKS}, promise_kinds=kinds, promise_rate=ip.promise_rate)
 
 
 _VARIANTS = {(name, device): _variant(ip, device) for name, ip in INTENTS.items() for device in (True, False)}
@@ -850,15 +880,40 @@ def intent_phrases(intent: str, device: bool) -> IntentPhrases:
 
 
 BASE_INTENTS: tuple[str, ...] = (
-    "logistics_delay", "return_exchange", "quality_fault", "installation", "invoice", "price_protection",
-    "presale_question", "refund_progress", "wrong_or_missing_item", "after_sales_repair",
+    "logistics_delay",
+    "return_exchange",
+    "quality_fault",
+    "installation",
+    "invoice",
+    "price_protection",
+    "presale_question",
+    "refund_progress",
+    "wrong_or_missing_item",
+    "after_sales_repair",
 )
 NEW_INTENTS: tuple[str, ...] = ("coupon_unusable", "battery_swelling")
 
 # --- customer, generic ----------------------------------------------------------------------
 
-PREFIX_NEU = ("在吗？", "在吗", "再吗", "你好，", "您好，", "你好 ", "hello，", "hi ", "亲，", "客服你好，",
-              "客服在吗？", "麻烦问一下，", "请问一下，", "打扰一下，", "咨询一下，", "问一下哈，", "请问")
+PREFIX_NEU = (
+    "在吗？",
+    "在吗",
+    "再吗",
+    "你好，",
+    "您好，",
+    "你好 ",
+    "hello，",
+    "hi ",
+    "亲，",
+    "客服你好，",
+    "客服在吗？",
+    "麻烦问一下，",
+    "请问一下，",
+    "打扰一下，",
+    "咨询一下，",
+    "问一下哈，",
+    "请问",
+)
 PREFIX_NEG = ("客服！", "有人吗？", "人呢？", "在不在？", "你好，", "我说，", "搞什么啊，", "怎么回事啊，", "喂，")
 SUFFIX_NEU = ("？", "🙏", "，谢谢", "，谢谢啦", "，麻烦了", "～", "，急用🙏", "，比较着急", "？？", "，thx")
 SUFFIX_NEG = ("😡", "！！", "😭", "，气死了", "，真的无语", "！！！", "，太离谱了", "，急死了", "🤬", "，赶紧给我处理")
@@ -930,8 +985,14 @@ END_NEU = _lines("""
 END_B_POS = ("没有了，谢谢！", "没了没了，谢谢", "没有了，辛苦啦", "没有啦，谢谢你")
 END_B_NEU = ("没有了", "没了", "暂时没有了", "嗯，没了")
 # praise that turns an ordinary question into a POSITIVE opener
-PREFIX_POS = ("你们家东西一直挺好的，", "老顾客了，一直很信任你们，", "之前买的很满意，", "你们服务一直不错👍 ",
-              "上次买的用着很好，", "朋友推荐来的，口碑很好，")
+PREFIX_POS = (
+    "你们家东西一直挺好的，",
+    "老顾客了，一直很信任你们，",
+    "之前买的很满意，",
+    "你们服务一直不错👍 ",
+    "上次买的用着很好，",
+    "朋友推荐来的，口碑很好，",
+)
 END_NEG = _lines("""
     算了，不太满意
     你们这服务一点都不快
@@ -968,7 +1029,13 @@ REACT_FORBIDDEN = _lines("""
     什么态度啊
 """)
 HR_NEU = ("转人工", "人工客服", "转人工客服，谢谢", "我要人工服务", "帮我找人工", "能转人工吗", "有没有真人啊")
-HR_NEG = ("别让机器人回了，转人工！", "转人工！！！", "听不懂人话吗，人工客服！", "我要真人客服😡", "人工客服！人工客服！")
+HR_NEG = (
+    "别让机器人回了，转人工！",
+    "转人工！！！",
+    "听不懂人话吗，人工客服！",
+    "我要真人客服😡",
+    "人工客服！人工客服！",
+)
 DETAIL_NEU = _lines("""
     订单号{order}
     订单编号：{order}
@@ -1058,8 +1125,18 @@ KEPT_OPENERS: dict[str, tuple[str, ...]] = {
 }
 
 TYPO_RULES: tuple[tuple[str, str], ...] = (
-    ("在吗", "再吗"), ("什么", "神马"), ("怎么", "肿么"), ("没有", "木有"), ("东西", "东东"), ("好的", "好滴"),
-    ("谢谢", "谢啦"), ("这样", "酱紫"), ("为什么", "为啥"), ("是不是", "系不系"), ("一下", "一哈"), ("吗", "嘛"),
+    ("在吗", "再吗"),
+    ("什么", "神马"),
+    ("怎么", "肿么"),
+    ("没有", "木有"),
+    ("东西", "东东"),
+    ("好的", "好滴"),
+    ("谢谢", "谢啦"),
+    ("这样", "酱紫"),
+    ("为什么", "为啥"),
+    ("是不是", "系不系"),
+    ("一下", "一哈"),
+    ("吗", "嘛"),
 )
 
 # --- agent -----------------------------------------------------------------------------------
@@ -1226,13 +1303,29 @@ PROMISE_FRAMES: dict[str, tuple[str, ...]] = {
 }
 # (phrase, due rule) — rules are resolved in dialogue._due()
 PROMISE_PHRASES: dict[str, tuple[tuple[str, str], ...]] = {
-    "callback": (("24小时内会有专员给您回电", "h24"), ("2小时内给您回电话", "h2"), ("明天上午给您回电话", "tomorrow_noon"),
-                 ("1个工作日内给您回电", "bd1")),
-    "visit": (("明天安排师傅上门", "tomorrow_end"), ("48小时内安排师傅上门", "h48"), ("后天上午安排师傅上门", "day2_noon")),
-    "refund": (("3个工作日内退款到账", "bd3"), ("1-3个工作日内原路退回", "bd3"), ("24小时内退款到账", "h24"),
-               ("5个工作日内退款到账", "bd5")),
-    "handle": (("48小时内给您处理完毕", "h48"), ("72小时内给您处理结果", "h72"), ("1个工作日内给您答复", "bd1"),
-               ("24小时内给您处理", "h24")),
+    "callback": (
+        ("24小时内会有专员给您回电", "h24"),
+        ("2小时内给您回电话", "h2"),
+        ("明天上午给您回电话", "tomorrow_noon"),
+        ("1个工作日内给您回电", "bd1"),
+    ),
+    "visit": (
+        ("明天安排师傅上门", "tomorrow_end"),
+        ("48小时内安排师傅上门", "h48"),
+        ("后天上午安排师傅上门", "day2_noon"),
+    ),
+    "refund": (
+        ("3个工作日内退款到账", "bd3"),
+        ("1-3个工作日内原路退回", "bd3"),
+        ("24小时内退款到账", "h24"),
+        ("5个工作日内退款到账", "bd5"),
+    ),
+    "handle": (
+        ("48小时内给您处理完毕", "h48"),
+        ("72小时内给您处理结果", "h72"),
+        ("1个工作日内给您答复", "bd1"),
+        ("24小时内给您处理", "h24"),
+    ),
 }
 
 # --- bot / system ----------------------------------------------------------------------------
@@ -1262,4 +1355,19 @@ SYSTEM_TRANSFER = _lines("""
 
 SHOPS_EXTRA = ("京东自营", "京东自营", "京东自营", "{brand}官方旗舰店", "{brand}京东自营旗舰店", "{brand}专卖店")
 COLORS = ("黑色", "白色", "银色", "蓝色", "灰色", "粉色", "绿色", "金色")
-CITIES = ("北京", "上海", "广州", "深圳", "武汉", "成都", "杭州", "郑州", "西安", "南京", "天津", "沈阳", "廊坊", "嘉兴")
+CITIES = (
+    "北京",
+    "上海",
+    "广州",
+    "深圳",
+    "武汉",
+    "成都",
+    "杭州",
+    "郑州",
+    "西安",
+    "南京",
+    "天津",
+    "沈阳",
+    "廊坊",
+    "嘉兴",
+)

@@ -25,7 +25,9 @@ def id_check_char(first17: str) -> str:
 
 def id_card_valid(value: str) -> bool:
     return (
-        len(value) == 18 and value[:17].isdigit() and value[17] in "0123456789X"
+        len(value) == 18
+        and value[:17].isdigit()
+        and value[17] in "0123456789X"
         and id_check_char(value[:17]) == value[17]
     )
 
@@ -54,6 +56,7 @@ def luhn_valid(value: str) -> bool:
 # `random.choice/randint/randrange` are pure Python and ~10x slower than `random()`; these helpers
 # keep generation fast. Determinism is unaffected (same Random instance, same call order).
 
+
 def _ri(rng: random.Random, a: int, b: int) -> int:
     """Uniform integer in [a, b] (inclusive, like randint)."""
     return a + int(rng.random() * (b - a + 1))
@@ -71,6 +74,7 @@ def _digits(rng: random.Random, n: int) -> str:
 
 
 # --- personal data ----------------------------------------------------------------------------
+
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
@@ -130,8 +134,18 @@ def id_card(rng: random.Random) -> str:
 
 
 _CARD_BINS = (
-    ("622202", 19), ("622848", 19), ("621700", 19), ("622588", 16), ("621483", 16), ("622700", 19),
-    ("625807", 16), ("621661", 19), ("623058", 19), ("436742", 16), ("518710", 16), ("622609", 18),
+    ("622202", 19),
+    ("622848", 19),
+    ("621700", 19),
+    ("622588", 16),
+    ("621483", 16),
+    ("622700", 19),
+    ("625807", 16),
+    ("621661", 19),
+    ("623058", 19),
+    ("436742", 16),
+    ("518710", 16),
+    ("622609", 18),
     ("628288", 17),
 )
 
@@ -142,7 +156,7 @@ def bank_card(rng: random.Random) -> str:
     body = bin_ + _digits(rng, length - len(bin_) - 1)
     digits = body + luhn_check_digit(body)
     if rng.random() < 0.35:
-        return " ".join(digits[i:i + 4] for i in range(0, len(digits), 4))
+        return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
     return digits
 
 
@@ -151,8 +165,18 @@ _EMAIL_NAMES = _words(
     "maxiaoyu hu.jun guo_yan linlin hexin gaofei luoqi zhengkai tangtang amy.chen kevin_wu "
     "lucy2008 tommy_li"
 )
-_EMAIL_DOMAINS = ("qq.com", "163.com", "126.com", "gmail.com", "outlook.com", "sina.com", "foxmail.com",
-                  "hotmail.com", "139.com", "yeah.net")
+_EMAIL_DOMAINS = (
+    "qq.com",
+    "163.com",
+    "126.com",
+    "gmail.com",
+    "outlook.com",
+    "sina.com",
+    "foxmail.com",
+    "hotmail.com",
+    "139.com",
+    "yeah.net",
+)
 
 
 def email(rng: random.Random) -> str:
@@ -166,10 +190,18 @@ def email(rng: random.Random) -> str:
 
 # province, city, districts, city-specific roads (None province = municipality)
 _GEO: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("", "北京市", ("海淀区", "朝阳区", "东城区", "西城区", "丰台区", "昌平区"),
-     ("中关村大街", "学院路", "建国路", "望京西路", "知春路", "长安街")),
-    ("", "上海市", ("浦东新区", "徐汇区", "闵行区", "静安区", "杨浦区"),
-     ("张江路", "漕溪北路", "南京西路", "世纪大道", "虹桥路")),
+    (
+        "",
+        "北京市",
+        ("海淀区", "朝阳区", "东城区", "西城区", "丰台区", "昌平区"),
+        ("中关村大街", "学院路", "建国路", "望京西路", "知春路", "长安街"),
+    ),
+    (
+        "",
+        "上海市",
+        ("浦东新区", "徐汇区", "闵行区", "静安区", "杨浦区"),
+        ("张江路", "漕溪北路", "南京西路", "世纪大道", "虹桥路"),
+    ),
     ("", "天津市", ("南开区", "和平区", "河西区"), ("卫津路", "南京路", "友谊路")),
     ("", "重庆市", ("渝北区", "江北区", "沙坪坝区"), ("金开大道", "建新北路", "三峡广场")),
     ("广东省", "深圳市", ("南山区", "福田区", "宝安区", "龙岗区"), ("科技园南路", "深南大道", "滨海大道", "科苑路")),
@@ -189,8 +221,20 @@ _GEO: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("福建省", "厦门市", ("思明区", "湖里区"), ("湖滨南路", "嘉禾路")),
 )
 _GENERIC_ROADS = ("人民路", "建设路", "解放路", "和平路", "新华路", "学府路", "长江路", "幸福路")
-_COMMUNITIES = ("阳光花园", "碧桂园", "万科城", "幸福里小区", "金地名苑", "保利花园", "绿城桂花园", "华润城",
-                "龙湖春江郦城", "恒大名都", "世纪新城", "翠苑二区")
+_COMMUNITIES = (
+    "阳光花园",
+    "碧桂园",
+    "万科城",
+    "幸福里小区",
+    "金地名苑",
+    "保利花园",
+    "绿城桂花园",
+    "华润城",
+    "龙湖春江郦城",
+    "恒大名都",
+    "世纪新城",
+    "翠苑二区",
+)
 
 
 def address(rng: random.Random) -> str:
@@ -220,6 +264,7 @@ PII_FACTORIES = {
 
 
 # --- hard negatives ---------------------------------------------------------------------------
+
 
 def order_id(rng: random.Random) -> str:
     """JD style (12 digits, starts 2-3) or Taobao style (19 digits). Never 11 digits, so never a

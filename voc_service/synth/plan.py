@@ -23,14 +23,24 @@ SCORE = {NEG: -1, NEU: 0, POS: 1}
 _FROM_SCORE = {-1: NEG, 0: NEU, 1: POS}
 
 # intents where a customer may open with praise for the shop (not after-sales trouble)
-_PRAISE_OK = frozenset({"presale_question", "invoice", "installation", "logistics_delay", "price_protection",
-                        "coupon_unusable"})
+_PRAISE_OK = frozenset(
+    {"presale_question", "invoice", "installation", "logistics_delay", "price_protection", "coupon_unusable"}
+)
 _WANT_MID_CUM = (0.25, 0.55, 0.77, 0.90, 0.97)  # P(extra exchanges <= k), k = 0..4; else 5
 # relative weights of codes once a conversation is chosen to carry violations
 _CODE_WEIGHTS = (
-    ("missing_greeting", 8), ("missing_closing", 8), ("forbidden_language", 8), ("absolute_promise", 7),
-    ("extreme_words", 5), ("slow_first_response", 9), ("slow_reply", 9), ("unanswered_transfer", 6),
-    ("repeated_question", 6), ("escalation_threat", 9), ("negative_ending", 18), ("agent_pii_leak", 5),
+    ("missing_greeting", 8),
+    ("missing_closing", 8),
+    ("forbidden_language", 8),
+    ("absolute_promise", 7),
+    ("extreme_words", 5),
+    ("slow_first_response", 9),
+    ("slow_reply", 9),
+    ("unanswered_transfer", 6),
+    ("repeated_question", 6),
+    ("escalation_threat", 9),
+    ("negative_ending", 18),
+    ("agent_pii_leak", 5),
 )
 _PII_WEIGHTS: dict[str, tuple[tuple[str, float], ...]] = {
     "invoice": (("EMAIL", 5), ("ID_CARD", 2.5), ("PHONE", 2), ("LANDLINE", 1), ("ADDRESS", 1.5)),
@@ -38,8 +48,7 @@ _PII_WEIGHTS: dict[str, tuple[tuple[str, float], ...]] = {
     "price_protection": (("BANK_CARD", 4), ("PHONE", 3)),
     "presale_question": (("PHONE", 4), ("ADDRESS", 2), ("EMAIL", 1), ("ID_CARD", 0.5)),
 }
-_PII_DEFAULT = (("ADDRESS", 4.5), ("PHONE", 5), ("LANDLINE", 1.5), ("ID_CARD", 0.5), ("BANK_CARD", 0.5),
-                ("EMAIL", 0.5))
+_PII_DEFAULT = (("ADDRESS", 4.5), ("PHONE", 5), ("LANDLINE", 1.5), ("ID_CARD", 0.5), ("BANK_CARD", 0.5), ("EMAIL", 0.5))
 
 
 @dataclass(slots=True)
@@ -93,7 +102,6 @@ class Planner:
     def fmt(self, template: str) -> str:
         return template.format_map(self.slots) if "{" in template else template
 
-
     def _choose_codes(self, complaint: bool, asr: bool) -> set[str]:
         p = self.p_violation_complaint if complaint else self.p_violation_other
         if self.r() >= p:
@@ -101,8 +109,11 @@ class Planner:
         x = self.r()
         n = 1 if x < 0.65 else 2 if x < 0.92 else 3
         # a customer threatening 12315 is by definition complaining, so only complaints escalate
-        table = [cw for cw in _CODE_WEIGHTS if not (asr and cw[0] == "unanswered_transfer")
-                 and not (not complaint and cw[0] == "escalation_threat")]
+        table = [
+            cw
+            for cw in _CODE_WEIGHTS
+            if not (asr and cw[0] == "unanswered_transfer") and not (not complaint and cw[0] == "escalation_threat")
+        ]
         codes: set[str] = set()
         while len(codes) < n:
             code = _weighted(self.r(), table)
@@ -110,7 +121,8 @@ class Planner:
             table = [cw for cw in table if cw[0] != code]
         # bad service tends to leave the customer unhappy
         if (codes & {"forbidden_language", "repeated_question", "escalation_threat"} and self.r() < 0.6) or (
-                codes & {"slow_first_response", "slow_reply", "unanswered_transfer"} and self.r() < 0.3):
+            codes & {"slow_first_response", "slow_reply", "unanswered_transfer"} and self.r() < 0.3
+        ):
             codes.add("negative_ending")
         return codes
 
@@ -189,20 +201,30 @@ class Planner:
         plan.detail = not plan.order_given
         plan.check = r() < 0.5
         x = r()
-        plan.ending = "A" if ("missing_closing" in codes or "slow_reply" in codes or x < 0.5) else \
-            "B" if x < 0.8 else "C"
+        plan.ending = (
+            "A" if ("missing_closing" in codes or "slow_reply" in codes or x < 0.5) else "B" if x < 0.8 else "C"
+        )
         plan.bye = plan.ending == "B" and r() < 0.6
         esc = "escalation_threat" in codes
         n_bot = (1 if welcome else 0) + (3 if plan.bot else 0) + (3 if "unanswered_transfer" in codes else 0)
-        need = max(3 if "repeated_question" in codes else 0,
-                   (1 if esc and not plan.esc_at_end else 0) + (1 if "forbidden_language" in codes else 0))
+        need = max(
+            3 if "repeated_question" in codes else 0,
+            (1 if esc and not plan.esc_at_end else 0) + (1 if "forbidden_language" in codes else 0),
+        )
         want = bisect_right(_WANT_MID_CUM, r())
         if presale and plan.ending == "C" and want == 0 and need == 0:
             plan.ending = "A"  # "C" needs an agent turn other than the first to ride on
 
         def fixed() -> int:
-            return (n_bot + plan.zai_ma + 2 + plan.detail + (0 if presale else 1 + plan.check)
-                    + ("agent_pii_leak" in codes) + {"A": 2, "B": 2 + plan.bye, "C": 1}[plan.ending])
+            return (
+                n_bot
+                + plan.zai_ma
+                + 2
+                + plan.detail
+                + (0 if presale else 1 + plan.check)
+                + ("agent_pii_leak" in codes)
+                + {"A": 2, "B": 2 + plan.bye, "C": 1}[plan.ending]
+            )
 
         n_mid = max(need, want)
         while fixed() + 2 * n_mid > 20:
@@ -264,8 +286,9 @@ class Planner:
             plan.absolute_slot = -1 if (n_mid == 0 or r() < 0.5) else int(r() * n_mid)
         if "extreme_words" in plan.codes:
             plan.extreme_slot = -1 if (n_mid == 0 or r() < 0.5) else int(r() * n_mid)
-        plan.decorated = frozenset({plan.promise_slot if plan.promise_due else None, plan.absolute_slot,
-                                    plan.extreme_slot})
+        plan.decorated = frozenset(
+            {plan.promise_slot if plan.promise_due else None, plan.absolute_slot, plan.extreme_slot}
+        )
 
 
 def _weighted(r: float, table) -> str:

@@ -17,22 +17,64 @@ from voc_service.synth.model import BEIJING, GeneratorConfig, Sku, SpikeSpec
 from voc_service.synth.phrases import BASE_INTENTS, NEW_INTENTS
 
 # Beijing-time hour of day: quiet at night, peaks late morning and 20-22h.
-_HOUR = (0.30, 0.16, 0.09, 0.06, 0.05, 0.07, 0.15, 0.35, 0.65, 0.95, 1.30, 1.25,
-         0.95, 0.95, 1.05, 1.05, 1.00, 0.90, 0.85, 1.05, 1.30, 1.40, 1.15, 0.70)
+_HOUR = (
+    0.30,
+    0.16,
+    0.09,
+    0.06,
+    0.05,
+    0.07,
+    0.15,
+    0.35,
+    0.65,
+    0.95,
+    1.30,
+    1.25,
+    0.95,
+    0.95,
+    1.05,
+    1.05,
+    1.00,
+    0.90,
+    0.85,
+    1.05,
+    1.30,
+    1.40,
+    1.15,
+    0.70,
+)
 HOUR_WEIGHT = tuple(w * 24 / sum(_HOUR) for w in _HOUR)
 # Monday..Sunday: Monday carries the weekend's problems.
 _DOW = (1.08, 1.02, 1.00, 0.98, 0.95, 0.96, 1.01)
 DOW_WEIGHT = tuple(w * 7 / sum(_DOW) for w in _DOW)
 
 INTENT_WEIGHT = {
-    "logistics_delay": 0.18, "return_exchange": 0.12, "quality_fault": 0.10, "installation": 0.10,
-    "invoice": 0.07, "price_protection": 0.07, "presale_question": 0.14, "refund_progress": 0.10,
-    "wrong_or_missing_item": 0.06, "after_sales_repair": 0.08, "coupon_unusable": 0.10, "battery_swelling": 0.12,
+    "logistics_delay": 0.18,
+    "return_exchange": 0.12,
+    "quality_fault": 0.10,
+    "installation": 0.10,
+    "invoice": 0.07,
+    "price_protection": 0.07,
+    "presale_question": 0.14,
+    "refund_progress": 0.10,
+    "wrong_or_missing_item": 0.06,
+    "after_sales_repair": 0.08,
+    "coupon_unusable": 0.10,
+    "battery_swelling": 0.12,
 }
 COMPLAINT_RATE = {
-    "logistics_delay": 0.32, "return_exchange": 0.22, "quality_fault": 0.60, "installation": 0.26,
-    "invoice": 0.10, "price_protection": 0.24, "presale_question": 0.03, "refund_progress": 0.34,
-    "wrong_or_missing_item": 0.62, "after_sales_repair": 0.42, "coupon_unusable": 0.40, "battery_swelling": 0.75,
+    "logistics_delay": 0.32,
+    "return_exchange": 0.22,
+    "quality_fault": 0.60,
+    "installation": 0.26,
+    "invoice": 0.10,
+    "price_protection": 0.24,
+    "presale_question": 0.03,
+    "refund_progress": 0.34,
+    "wrong_or_missing_item": 0.62,
+    "after_sales_repair": 0.42,
+    "coupon_unusable": 0.40,
+    "battery_swelling": 0.75,
 }
 
 
@@ -109,20 +151,24 @@ class TrafficModel:
             if rng.random() < 0.2:
                 price = round(price - 0.5, 2)
             self.prices.append(price)
-            self.shops.append("京东自营" if rng.random() < 0.6 else f"{sku.brand}{rng.choice(('官方旗舰店', '京东自营旗舰店', '专卖店'))}")
+            self.shops.append(
+                "京东自营"
+                if rng.random() < 0.6
+                else f"{sku.brand}{rng.choice(('官方旗舰店', '京东自营旗舰店', '专卖店'))}"
+            )
             factor = math.exp(rng.gauss(0.0, 0.35))  # some SKUs simply break more often
             for regime in (0, 1):
                 names = [i for i in BASE_INTENTS if intent_allowed(i, cat.flags)]
                 if regime and intent_allowed(config.new_intent, cat.flags):
                     names.append(config.new_intent)
-                weights = [INTENT_WEIGHT[i] * (0.3 if FRESH in cat.flags and i == "return_exchange" else 1.0)
-                           for i in names]
+                weights = [
+                    INTENT_WEIGHT[i] * (0.3 if FRESH in cat.flags and i == "return_exchange" else 1.0) for i in names
+                ]
                 complaint = [min(0.97, max(0.01, COMPLAINT_RATE[i] * factor)) for i in names]
                 tables[regime].append(_IntentTable(names, weights, complaint))
         self.tables = tables
         self.complaint_share = sum(
-            p * sum(t.prob(j) * t.complaint[j] for j in range(len(t.intents)))
-            for p, t in zip(self.sku_p, tables[0])
+            p * sum(t.prob(j) * t.complaint[j] for j in range(len(t.intents))) for p, t in zip(self.sku_p, tables[0])
         )
         self.sku_index = {s.sku_id: i for i, s in enumerate(catalog)}
 
@@ -166,12 +212,13 @@ def random_spikes(catalog: list[Sku], config: GeneratorConfig, n: int, seed: int
         table = model.tables[0][i]
         intent = rng.choice([x for x in table.intents if x != "presale_question"])
         kind = rng.choice(("sku", "intent", "both"))
-        spikes.append(SpikeSpec(
-            sku_id=catalog[i].sku_id if kind != "intent" else None,
-            intent=intent if kind != "sku" else None,
-            start=config.start + timedelta(hours=start_h),
-            hours=hours,
-            complaint_multiplier=round(rng.uniform(3.0, 8.0), 1),
-        ))
+        spikes.append(
+            SpikeSpec(
+                sku_id=catalog[i].sku_id if kind != "intent" else None,
+                intent=intent if kind != "sku" else None,
+                start=config.start + timedelta(hours=start_h),
+                hours=hours,
+                complaint_multiplier=round(rng.uniform(3.0, 8.0), 1),
+            )
+        )
     return spikes
-

@@ -100,7 +100,13 @@ class EntityFinder:
             vocab[norm].like_num = numeric
         vocab[_OTHER_DIGITS].norm_ = _OTHER_DIGITS
         for bad in ("IN", "NOT_IN", "REGEX", "FUZZY"):
-            if any(isinstance(v, dict) for p in patterns or [] for spec in p["pattern"] for v in spec.values() if isinstance(v, dict) and bad in v):
+            if any(
+                isinstance(v, dict)
+                for p in patterns or []
+                for spec in p["pattern"]
+                for v in spec.values()
+                if isinstance(v, dict) and bad in v
+            ):
                 raise ValueError(f"entity patterns must not use {bad}: give the words a lexicon class instead")
         self.matcher = Matcher(vocab, validate=True)
         by_label: dict[str, list[list[dict]]] = {}

@@ -22,7 +22,18 @@ import unicodedata
 
 # C0/C1 controls (tab/newline are whitespace, handled below) and invisible format characters that
 # are not part of emoji sequences (ZWJ U+200D and VS16 U+FE0F are kept).
-_DROP_CODES = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0x200B, 0x200C, 0x2060, 0xFEFF, 0x00AD]
+_DROP_CODES = [
+    *range(0x00, 0x09),
+    0x0B,
+    0x0C,
+    *range(0x0E, 0x20),
+    *range(0x7F, 0xA0),
+    0x200B,
+    0x200C,
+    0x2060,
+    0xFEFF,
+    0x00AD,
+]
 _DROP = dict.fromkeys(_DROP_CODES, None)
 
 

@@ -22,9 +22,7 @@ _NA = r"(?![0-9A-Za-z])"
 
 _DIGIT = re.compile(r"\d")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_ID_CARD = re.compile(
-    _NB + r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]" + _NA
-)
+_ID_CARD = re.compile(_NB + r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]" + _NA)
 # 16-19 digits, optionally in groups separated by single spaces or hyphens.
 _BANK_CARD = re.compile(_NB + r"\d(?:[ -]?\d){15,18}" + _NA)
 _PHONE = re.compile(_NB + r"(?:(?:\+|00)?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}" + _NA)

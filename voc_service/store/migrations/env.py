@@ -13,7 +13,9 @@ from voc_service.store.schema import metadata
 config = context.config
 engine = config.attributes.get("engine")
 if engine is None:
-    engine = sa.create_engine(config.get_main_option("sqlalchemy.url") or os.environ.get("VOC_STORE", "sqlite:///voc.db"))
+    engine = sa.create_engine(
+        config.get_main_option("sqlalchemy.url") or os.environ.get("VOC_STORE", "sqlite:///voc.db")
+    )
 
 with engine.begin() as connection:
     context.configure(
