@@ -43,9 +43,12 @@ class Settings(BaseSettings):
     ingest_queue: int = Field(512, ge=1, description="requests read ahead per stream (backpressure)")
 
     # pipeline
-    stages: list[str] = Field(default_factory=lambda: ["validate", "normalize", "redact", "segment", "entities"])
+    stages: list[str] = Field(
+        default_factory=lambda: ["validate", "normalize", "redact", "segment", "entities", "emotion"]
+    )
     segmenter: str = Field("rjieba", description="segmenter backend: rjieba (fast) or jieba (reference)")
     user_dict: list[Path] = Field(default_factory=list, description="extra jieba-format dictionaries")
+    emotion_lexicons: list[Path] = Field(default_factory=list, description="extra emotion cue files (JSON)")
 
 
 def resolve_workers(workers: int) -> int:

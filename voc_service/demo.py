@@ -71,7 +71,8 @@ def run_demo(n: int = 3000, seed: int = 7) -> int:
 
                 _h("5. Analysed examples (Analyze, include_tokens)")
                 stub = pb_grpc.AnalysisServiceStub(chan)
-                examples = [i for i in items if i.labels.pii][:2] + [i for i in items if not i.labels.pii][:1]
+                examples = [i for i in items if i.labels.pii][:1] + [i for i in items if i.labels.complaint][:1]
+                examples += [i for i in items if not i.labels.pii and not i.labels.complaint][:1]
                 for item in examples:
                     reply = stub.Analyze(
                         pb.AnalyzeRequest(conversation=conversation_to_pb(item.conversation), include_tokens=True)
@@ -91,11 +92,17 @@ def _report_store(url: str, planted: Counter[str]) -> None:
     store = open_store(url, migrate=False)
     kinds: Counter[str] = Counter()
     labels: Counter[str] = Counter()
+    emotions: Counter[str] = Counter()
+    at_risk = 0
     try:
         for _conv, analysis, _rev in store.iter_stored():
+            risky = False
             for turn in analysis.turns:
                 kinds.update(r.kind.value for r in turn.redactions)
                 labels.update(e.label for e in turn.entities)
+                emotions.update({m.kind.value for m in turn.emotions})
+                risky = risky or bool(turn.emotions)
+            at_risk += risky
         print(f"stored conversations: {store.count()}")
     finally:
         store.close()
@@ -103,6 +110,10 @@ def _report_store(url: str, planted: Counter[str]) -> None:
     for kind in sorted(set(kinds) | set(planted)):
         print(f"  {kind:<10} {kinds[kind]:>6} / {planted[kind]}")
     print("entities found: " + ", ".join(f"{k} {v}" for k, v in labels.most_common()))
+    print(
+        f"conversations with an emotional-risk cue from the customer: {at_risk}; customer turns by kind: "
+        + ", ".join(f"{k} {v}" for k, v in emotions.most_common())
+    )
 
 
 def _print_analysis(item: Generated, analysis: analysis_pb2.ConversationAnalysis) -> None:
@@ -116,6 +127,9 @@ def _print_analysis(item: Generated, analysis: analysis_pb2.ConversationAnalysis
             print(f"      redacted: {kinds}")
         if turn.entities:
             print(f"      entities: {', '.join(f'{e.label}={e.text}' for e in turn.entities)}")
+        if turn.emotions:
+            cues = ", ".join(f"{analysis_pb2.Emotion.Kind.Name(m.kind)}={m.text}" for m in turn.emotions)
+            print(f"      emotional risk: {cues}")
         print(f"      tokens:   {' / '.join(turn.tokens[:18])}{' ...' if len(turn.tokens) > 18 else ''}")
     if len(analysis.turns) > 6:
         print(f"  ... {len(analysis.turns) - 6} more turns")

@@ -198,3 +198,17 @@ def test_deadline_is_honoured_and_nothing_is_stored_after_it(stub, server) -> No
 def test_rejected_ids_are_not_stored(stub, server) -> None:
     _error(stub, make_conversation("b-8", "好" * 501))
     assert open_store(f"sqlite:///{server.db_path}", migrate=False).get("b-8") is None
+
+
+def test_customer_emotions_come_with_evidence(stub) -> None:
+    conv = make_conversation("e-1", "怎么还不发货,气死我了,再不处理我就打12315投诉", "亲,非常抱歉,马上为您处理", "转人工!")
+    reply = stub.Analyze(pb.AnalyzeRequest(conversation=conv))
+    first, agent, last = reply.analysis.turns
+    assert {(analysis_pb2.Emotion.Kind.Name(e.kind), e.text) for e in first.emotions} == {
+        ("ANGER", "气死"),
+        ("ESCALATION", "12315"),
+        ("ESCALATION", "投诉"),
+    }
+    assert all(first.redacted_text[e.start : e.end] == e.text for e in first.emotions)
+    assert list(agent.emotions) == []  # agents' turns are not the customer's emotional state
+    assert [analysis_pb2.Emotion.Kind.Name(e.kind) for e in last.emotions] == ["HUMAN_REQUEST"]

@@ -22,7 +22,7 @@ def test_stages_run_in_order_and_nothing_raw_remains() -> None:
     assert turn.text == "我的电话:<PHONE>, 七天无理由退货"
     assert turn.tokens == ["我", "的", "电话", ":", "<PHONE>", ",", "七天无理由退货"]
     assert turn.spaces == [False, False, False, False, False, True, False]
-    assert a.versions.keys() == {"pipeline", "validate", "normalize", "redact", "segment", "entities"}
+    assert a.versions.keys() == {"pipeline", "validate", "normalize", "redact", "segment", "entities", "emotion"}
 
 
 def test_attributes_are_redacted_too() -> None:
@@ -61,7 +61,7 @@ def test_config_selects_stages_and_rejects_unknown_ones() -> None:
     assert short.analyze(conv("ＡＢＣ")).turns[0].text == "ABC"
     with pytest.raises(ValueError, match="unknown pipeline stage"):
         Pipeline.from_settings(Settings(stages=["validate", "sentiment-that-does-not-exist"]))
-    assert {"validate", "normalize", "redact", "segment", "entities"} <= set(stages.get_all())
+    assert {"validate", "normalize", "redact", "segment", "entities", "emotion"} <= set(stages.get_all())
 
 
 def test_segmenter_backend_comes_from_config() -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from voc_service.api.pb import analysis_pb2, analysis_service_pb2, conversation_pb2
-from voc_service.domain import Conversation, ConversationAnalysis, InvalidInput, Outcome, Role, Turn
+from voc_service.domain import Conversation, ConversationAnalysis, EmotionKind, InvalidInput, Outcome, Role, Turn
 
 _ROLE_FROM_PB = {conversation_pb2.Role.Value(r.value): r for r in Role}
 _ROLE_TO_PB = {r: v for v, r in _ROLE_FROM_PB.items()}
@@ -17,6 +17,7 @@ _KIND_TO_PB = {
     for name in analysis_pb2.Redaction.Kind.keys()
     if name != "KIND_UNSPECIFIED"
 }
+_EMOTION_TO_PB = {k: analysis_pb2.Emotion.Kind.Value(k.name) for k in EmotionKind}
 OUTCOME_TO_PB = {o: analysis_service_pb2.Outcome.Value(o.value) for o in Outcome}
 
 
@@ -82,6 +83,8 @@ def analysis_to_pb(analysis: ConversationAnalysis, include_tokens: bool = False)
             turn.redactions.add(kind=_KIND_TO_PB[r.kind.value], start=r.start, end=r.end)
         for e in t.entities:
             turn.entities.add(label=e.label, start=e.start, end=e.end, text=e.text)
+        for m in t.emotions:
+            turn.emotions.add(kind=_EMOTION_TO_PB[m.kind], start=m.start, end=m.end, text=t.text[m.start : m.end])
         if include_tokens:
             turn.tokens.extend(t.tokens)
     return msg

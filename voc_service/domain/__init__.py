@@ -1,6 +1,14 @@
 """Plain dataclasses for the domain: no I/O, no protobuf, no NLP."""
 
-from voc_service.domain.analysis import ConversationAnalysis, Entity, PiiKind, Redaction, TurnAnalysis
+from voc_service.domain.analysis import (
+    ConversationAnalysis,
+    EmotionHit,
+    EmotionKind,
+    Entity,
+    PiiKind,
+    Redaction,
+    TurnAnalysis,
+)
 from voc_service.domain.conversation import Conversation, Outcome, Role, Turn
 from voc_service.domain.errors import (
     DeadlineExpired,
@@ -16,6 +24,8 @@ __all__ = [
     "Conversation",
     "ConversationAnalysis",
     "DeadlineExpired",
+    "EmotionHit",
+    "EmotionKind",
     "Entity",
     "InternalError",
     "InvalidInput",

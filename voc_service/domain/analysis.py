@@ -38,6 +38,23 @@ class Entity:
     text: str
 
 
+class EmotionKind(StrEnum):
+    ANGER = "anger"
+    ANXIETY = "anxiety"  # anxiety / urgency
+    DISAPPOINTMENT = "disappointment"
+    ESCALATION = "escalation"  # threats to complain, go to 12315, the press, a lawyer ...
+    HUMAN_REQUEST = "human_request"  # asks for a human agent
+
+
+@dataclass(slots=True, frozen=True)
+class EmotionHit:
+    """An emotional-risk cue in a turn's (redacted) text: the evidence for the flag."""
+
+    kind: EmotionKind
+    start: int
+    end: int
+
+
 @dataclass(slots=True)
 class TurnAnalysis:
     index: int
@@ -49,6 +66,7 @@ class TurnAnalysis:
     # "".join(t + " " * s) == text and token offsets can be recovered without storing them.
     spaces: list[bool] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
+    emotions: list[EmotionHit] = field(default_factory=list)
 
 
 @dataclass(slots=True)

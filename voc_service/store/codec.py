@@ -6,7 +6,18 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from voc_service.domain import Conversation, ConversationAnalysis, Entity, PiiKind, Redaction, Role, Turn, TurnAnalysis
+from voc_service.domain import (
+    Conversation,
+    ConversationAnalysis,
+    EmotionHit,
+    EmotionKind,
+    Entity,
+    PiiKind,
+    Redaction,
+    Role,
+    Turn,
+    TurnAnalysis,
+)
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -50,6 +61,7 @@ def analysis_turns(analysis: ConversationAnalysis) -> str:
             {
                 "r": [[r.kind.value, r.start, r.end] for r in t.redactions],
                 "e": [[e.label, e.start, e.end] for e in t.entities],
+                "m": [[m.kind.value, m.start, m.end] for m in t.emotions],
             }
             for t in analysis.turns
         ]
@@ -67,6 +79,7 @@ def analysis_from_row(row: dict, conversation: Conversation) -> ConversationAnal
                 text=text,
                 redactions=[Redaction(PiiKind(k), s, e) for k, s, e in data["r"]],
                 entities=[Entity(label, s, e, text[s:e]) for label, s, e in data["e"]],
+                emotions=[EmotionHit(EmotionKind(k), s, e) for k, s, e in data.get("m", [])],
             )
         )
     return ConversationAnalysis(row["conversation_id"], turns, json.loads(row["versions"]))

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from voc_service.api.pb import conversation_pb2 as voc_dot_v1_dot_conversation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15voc/v1/analysis.proto\x12\x06voc.v1\x1a\x19voc/v1/conversation.proto\"\xb8\x01\n\tRedaction\x12$\n\x04kind\x18\x01 \x01(\x0e\x32\x16.voc.v1.Redaction.Kind\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\"i\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\t\n\x05PHONE\x10\x01\x12\x0c\n\x08LANDLINE\x10\x02\x12\x0b\n\x07ID_CARD\x10\x03\x12\r\n\tBANK_CARD\x10\x04\x12\t\n\x05\x45MAIL\x10\x05\x12\x0b\n\x07\x41\x44\x44RESS\x10\x06\"A\n\x06\x45ntity\x12\r\n\x05label\x18\x01 \x01(\t\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\x12\x0c\n\x04text\x18\x04 \x01(\t\"\xa9\x01\n\x0cTurnAnalysis\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x1a\n\x04role\x18\x02 \x01(\x0e\x32\x0c.voc.v1.Role\x12\x15\n\rredacted_text\x18\x03 \x01(\t\x12%\n\nredactions\x18\x04 \x03(\x0b\x32\x11.voc.v1.Redaction\x12\x0e\n\x06tokens\x18\x05 \x03(\t\x12 \n\x08\x65ntities\x18\x06 \x03(\x0b\x32\x0e.voc.v1.Entity\"\xf0\x01\n\x14\x43onversationAnalysis\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12#\n\x05turns\x18\x02 \x03(\x0b\x32\x14.voc.v1.TurnAnalysis\x12<\n\x08versions\x18\x03 \x03(\x0b\x32*.voc.v1.ConversationAnalysis.VersionsEntry\x12\x17\n\x0fredaction_count\x18\x04 \x01(\x05\x12\x12\n\nchar_count\x18\x05 \x01(\x05\x1a/\n\rVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x82\x01\n\x12StoredConversation\x12*\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x14.voc.v1.Conversation\x12.\n\x08\x61nalysis\x18\x02 \x01(\x0b\x32\x1c.voc.v1.ConversationAnalysis\x12\x10\n\x08revision\x18\x03 \x01(\x05\x42\x1c\n\ncom.voc.v1P\x01Z\x0cvoc/v1;vocv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15voc/v1/analysis.proto\x12\x06voc.v1\x1a\x19voc/v1/conversation.proto\"\xb8\x01\n\tRedaction\x12$\n\x04kind\x18\x01 \x01(\x0e\x32\x16.voc.v1.Redaction.Kind\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\"i\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\t\n\x05PHONE\x10\x01\x12\x0c\n\x08LANDLINE\x10\x02\x12\x0b\n\x07ID_CARD\x10\x03\x12\r\n\tBANK_CARD\x10\x04\x12\t\n\x05\x45MAIL\x10\x05\x12\x0b\n\x07\x41\x44\x44RESS\x10\x06\"A\n\x06\x45ntity\x12\r\n\x05label\x18\x01 \x01(\t\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\x12\x0c\n\x04text\x18\x04 \x01(\t\"\xc4\x01\n\x07\x45motion\x12\"\n\x04kind\x18\x01 \x01(\x0e\x32\x14.voc.v1.Emotion.Kind\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\x12\x0c\n\x04text\x18\x04 \x01(\t\"k\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\t\n\x05\x41NGER\x10\x01\x12\x0b\n\x07\x41NXIETY\x10\x02\x12\x12\n\x0e\x44ISAPPOINTMENT\x10\x03\x12\x0e\n\nESCALATION\x10\x04\x12\x11\n\rHUMAN_REQUEST\x10\x05\"\xcc\x01\n\x0cTurnAnalysis\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x1a\n\x04role\x18\x02 \x01(\x0e\x32\x0c.voc.v1.Role\x12\x15\n\rredacted_text\x18\x03 \x01(\t\x12%\n\nredactions\x18\x04 \x03(\x0b\x32\x11.voc.v1.Redaction\x12\x0e\n\x06tokens\x18\x05 \x03(\t\x12 \n\x08\x65ntities\x18\x06 \x03(\x0b\x32\x0e.voc.v1.Entity\x12!\n\x08\x65motions\x18\x07 \x03(\x0b\x32\x0f.voc.v1.Emotion\"\xf0\x01\n\x14\x43onversationAnalysis\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12#\n\x05turns\x18\x02 \x03(\x0b\x32\x14.voc.v1.TurnAnalysis\x12<\n\x08versions\x18\x03 \x03(\x0b\x32*.voc.v1.ConversationAnalysis.VersionsEntry\x12\x17\n\x0fredaction_count\x18\x04 \x01(\x05\x12\x12\n\nchar_count\x18\x05 \x01(\x05\x1a/\n\rVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x82\x01\n\x12StoredConversation\x12*\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x14.voc.v1.Conversation\x12.\n\x08\x61nalysis\x18\x02 \x01(\x0b\x32\x1c.voc.v1.ConversationAnalysis\x12\x10\n\x08revision\x18\x03 \x01(\x05\x42\x1c\n\ncom.voc.v1P\x01Z\x0cvoc/v1;vocv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,12 +41,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REDACTION_KIND']._serialized_end=245
   _globals['_ENTITY']._serialized_start=247
   _globals['_ENTITY']._serialized_end=312
-  _globals['_TURNANALYSIS']._serialized_start=315
-  _globals['_TURNANALYSIS']._serialized_end=484
-  _globals['_CONVERSATIONANALYSIS']._serialized_start=487
-  _globals['_CONVERSATIONANALYSIS']._serialized_end=727
-  _globals['_CONVERSATIONANALYSIS_VERSIONSENTRY']._serialized_start=680
-  _globals['_CONVERSATIONANALYSIS_VERSIONSENTRY']._serialized_end=727
-  _globals['_STOREDCONVERSATION']._serialized_start=730
-  _globals['_STOREDCONVERSATION']._serialized_end=860
+  _globals['_EMOTION']._serialized_start=315
+  _globals['_EMOTION']._serialized_end=511
+  _globals['_EMOTION_KIND']._serialized_start=404
+  _globals['_EMOTION_KIND']._serialized_end=511
+  _globals['_TURNANALYSIS']._serialized_start=514
+  _globals['_TURNANALYSIS']._serialized_end=718
+  _globals['_CONVERSATIONANALYSIS']._serialized_start=721
+  _globals['_CONVERSATIONANALYSIS']._serialized_end=961
+  _globals['_CONVERSATIONANALYSIS_VERSIONSENTRY']._serialized_start=914
+  _globals['_CONVERSATIONANALYSIS_VERSIONSENTRY']._serialized_end=961
+  _globals['_STOREDCONVERSATION']._serialized_start=964
+  _globals['_STOREDCONVERSATION']._serialized_end=1094
 # @@protoc_insertion_point(module_scope)

@@ -46,21 +46,49 @@ class Entity(_message.Message):
     text: str
     def __init__(self, label: _Optional[str] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., text: _Optional[str] = ...) -> None: ...
 
+class Emotion(_message.Message):
+    __slots__ = ("kind", "start", "end", "text")
+    class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        KIND_UNSPECIFIED: _ClassVar[Emotion.Kind]
+        ANGER: _ClassVar[Emotion.Kind]
+        ANXIETY: _ClassVar[Emotion.Kind]
+        DISAPPOINTMENT: _ClassVar[Emotion.Kind]
+        ESCALATION: _ClassVar[Emotion.Kind]
+        HUMAN_REQUEST: _ClassVar[Emotion.Kind]
+    KIND_UNSPECIFIED: Emotion.Kind
+    ANGER: Emotion.Kind
+    ANXIETY: Emotion.Kind
+    DISAPPOINTMENT: Emotion.Kind
+    ESCALATION: Emotion.Kind
+    HUMAN_REQUEST: Emotion.Kind
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    kind: Emotion.Kind
+    start: int
+    end: int
+    text: str
+    def __init__(self, kind: _Optional[_Union[Emotion.Kind, str]] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., text: _Optional[str] = ...) -> None: ...
+
 class TurnAnalysis(_message.Message):
-    __slots__ = ("index", "role", "redacted_text", "redactions", "tokens", "entities")
+    __slots__ = ("index", "role", "redacted_text", "redactions", "tokens", "entities", "emotions")
     INDEX_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     REDACTED_TEXT_FIELD_NUMBER: _ClassVar[int]
     REDACTIONS_FIELD_NUMBER: _ClassVar[int]
     TOKENS_FIELD_NUMBER: _ClassVar[int]
     ENTITIES_FIELD_NUMBER: _ClassVar[int]
+    EMOTIONS_FIELD_NUMBER: _ClassVar[int]
     index: int
     role: _conversation_pb2.Role
     redacted_text: str
     redactions: _containers.RepeatedCompositeFieldContainer[Redaction]
     tokens: _containers.RepeatedScalarFieldContainer[str]
     entities: _containers.RepeatedCompositeFieldContainer[Entity]
-    def __init__(self, index: _Optional[int] = ..., role: _Optional[_Union[_conversation_pb2.Role, str]] = ..., redacted_text: _Optional[str] = ..., redactions: _Optional[_Iterable[_Union[Redaction, _Mapping]]] = ..., tokens: _Optional[_Iterable[str]] = ..., entities: _Optional[_Iterable[_Union[Entity, _Mapping]]] = ...) -> None: ...
+    emotions: _containers.RepeatedCompositeFieldContainer[Emotion]
+    def __init__(self, index: _Optional[int] = ..., role: _Optional[_Union[_conversation_pb2.Role, str]] = ..., redacted_text: _Optional[str] = ..., redactions: _Optional[_Iterable[_Union[Redaction, _Mapping]]] = ..., tokens: _Optional[_Iterable[str]] = ..., entities: _Optional[_Iterable[_Union[Entity, _Mapping]]] = ..., emotions: _Optional[_Iterable[_Union[Emotion, _Mapping]]] = ...) -> None: ...
 
 class ConversationAnalysis(_message.Message):
     __slots__ = ("conversation_id", "turns", "versions", "redaction_count", "char_count")
