@@ -64,15 +64,22 @@ def main() -> None:
     errors = [r for r in results if "error" in r]
     kinds: Counter[str] = Counter()
     entities: Counter[str] = Counter()
+    emotions: Counter[str] = Counter()
+    customer_turns = 0
     for r in results:
         for t in r.get("turns", []):
             kinds.update(x["kind"] for x in t.get("redactions", []))
             entities.update(x["label"] for x in t.get("entities", []))
+            if t.get("role") == "CUSTOMER":
+                customer_turns += 1
+                emotions.update({x["kind"] for x in t.get("emotions", [])})
     turns = sum(len(c["turns"]) for c in convs)
     print(f"{len(convs)} real conversations ({turns} turns) through `voc analyze` in {secs:.1f}s (incl. start-up)")
     print(f"result lines: {len(results)}, error lines: {len(errors)}, exit code {proc.returncode}")
     print(f"PII spans redacted: {sum(kinds.values())} {dict(kinds)}")
     print(f"entities: {dict(entities.most_common())}")
+    rates = {k: f"{v} ({100 * v / customer_turns:.1f}%)" for k, v in emotions.most_common()}
+    print(f"emotional-risk cues in {customer_turns} customer turns: {rates}")
     record(
         "dialogues",
         {
