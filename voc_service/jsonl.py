@@ -23,6 +23,8 @@ def to_json(msg: Message) -> str:
 
 def parse_conversation(line: str) -> conversation_pb2.Conversation:
     """Raises InvalidInput with the parser's reason (redacted: it may quote a value)."""
+    if not line.lstrip().startswith("{"):
+        raise InvalidInput("", "not a Conversation in proto3 JSON: a line must be one JSON object")
     try:
         return json_format.Parse(line, conversation_pb2.Conversation())
     except json_format.ParseError as exc:
