@@ -795,7 +795,7 @@ def main(argv=None):
     print(f"\nBEST (chosen on TUNE, calibrated acc, hashed variants): {best['name']}\n  tune={best['tune']:.4f} "
           f"final={best['final']:.4f} calibrated: tune={best['tune_cal']:.4f} "
           f"final={best['final_cal']:.4f} speed={best['texts_per_s']:,.0f} texts/s given tokens")
-    print(f"  per category on FINAL: " + ", ".join(f"{k} {v:.3f}" for k, v in
+    print("  per category on FINAL: " + ", ".join(f"{k} {v:.3f}" for k, v in
                                                     sorted(best["final_per_cat"].items())))
     print(f"Platt calibration fit on TUNE: P = sigmoid({model.platt[0]:.4f}*score + {model.platt[1]:.4f})")
     p_fin = [model.proba(tk, tx) for tk, tx in zip(fi_tok, fi_txt)]

@@ -47,7 +47,7 @@ class AnalysisServicer(pb_grpc.AnalysisServiceServicer):
         if result.error is not None:
             raise result.error
         assert result.analysis is not None
-        _count(result.outcome, [r.kind.value for t in result.analysis.turns for r in t.redactions])
+        _count(result.outcome, result.analysis.redaction_kinds)
         return pb.AnalyzeResponse(
             analysis=analysis_to_pb(result.analysis, request.include_tokens),
             outcome=OUTCOME_TO_PB[result.outcome],

@@ -52,5 +52,4 @@ def _record(result: Result) -> AckRecord:
     if result.error is not None:
         return _rejected(result.error)
     assert result.analysis is not None
-    kinds = tuple(r.kind.value for t in result.analysis.turns for r in t.redactions)
-    return AckRecord(result.outcome, result.revision, redactions=kinds)
+    return AckRecord(result.outcome, result.revision, redactions=result.analysis.redaction_kinds)

@@ -76,6 +76,11 @@ class ConversationAnalysis:
     versions: dict[str, str] = field(default_factory=dict)
 
     @property
+    def redaction_kinds(self) -> tuple[str, ...]:
+        """The kind of every redaction, in turn order (for metrics)."""
+        return tuple(r.kind.value for t in self.turns for r in t.redactions)
+
+    @property
     def redaction_count(self) -> int:
         return sum(len(t.redactions) for t in self.turns)
 
