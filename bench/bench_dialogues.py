@@ -11,6 +11,7 @@ utterance becomes a turn (empty utterances — dropped emoji/images — are kept
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 import tempfile
@@ -80,6 +81,29 @@ def main() -> None:
     print(f"entities: {dict(entities.most_common())}")
     rates = {k: f"{v} ({100 * v / customer_turns:.1f}%)" for k, v in emotions.most_common()}
     print(f"emotional-risk cues in {customer_turns} customer turns: {rates}")
+    labels: dict[str, Counter[str]] = {"CUSTOMER": Counter(), "AGENT": Counter()}
+    customer: list[tuple[str, str, float]] = []
+    complaints = 0
+    satisfaction: list[float] = []
+    for r in results:
+        summary = r.get("sentiment", {})
+        complaints += bool(summary.get("complaint"))
+        if summary.get("customerTurns"):
+            satisfaction.append(summary.get("customerSatisfaction", 0.0))
+        for t in r.get("turns", []):
+            s = t.get("sentiment")
+            if s is None or t.get("role") not in labels:
+                continue
+            labels[t["role"]][s.get("label", "")] += 1
+            if t["role"] == "CUSTOMER" and t.get("redactedText", "").strip():
+                customer.append((t["redactedText"], s.get("label", ""), s.get("score", 0.0)))
+    print(f"sentiment labels: {({k: dict(v) for k, v in labels.items()})}")
+    print(f"complaint conversations: {complaints} of {len(results)} ({100 * complaints / max(1, len(results)):.1f}%); "
+          f"customer_satisfaction median {sorted(satisfaction)[len(satisfaction) // 2]:+.2f}" if satisfaction else "")
+    sample = random.Random(20261122).sample(customer, min(20, len(customer)))
+    print("20 random customer turns (seeded):\n| # | turn | label | score |\n|---|---|---|---|")
+    for i, (text, label, score) in enumerate(sample, 1):
+        print(f"| {i} | {text[:60]} | {label} | {score:+.2f} |")
     record(
         "dialogues",
         {
@@ -88,6 +112,10 @@ def main() -> None:
             "errors": len(errors),
             "redactions": dict(kinds),
             "entities": dict(entities),
+            "emotions": dict(emotions),
+            "sentiment_labels": {k: dict(v) for k, v in labels.items()},
+            "complaints": complaints,
+            "customer_turn_sample": sample,
         },
     )
     if errors or len(results) != len(convs) or proc.returncode:

@@ -20,11 +20,13 @@ FULL = [
     ["bench_memory.py", "--conversations", "100000"],
     ["bench_spacy_choice.py", "--conversations", "3000"],
     ["bench_dialogues.py"],
+    ["bench_sentiment.py"],
 ]
 QUICK = [
     ["bench_throughput.py", "--conversations", "3000", "--runs", "1"],
     ["bench_latency.py", "--requests", "300"],
     ["bench_dialogues.py"],
+    ["bench_sentiment.py", "--sample", "500", "--skip-train"],
 ]
 
 

@@ -9,9 +9,11 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import IO
 
 from voc_service.config import Settings, load_settings
+from voc_service.sentiment.train import TrainConfig
 
 log = logging.getLogger("voc")
 
@@ -54,6 +56,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skus", type=int, default=300)
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("sentiment", help="train or evaluate a sentiment model on a labelled CSV")
+    sentiment = p.add_subparsers(dest="sentiment_command", required=True)
+    t = sentiment.add_parser("train", help="train a model on your own labelled data (CSV)")
+    t.add_argument("--csv", required=True, type=Path, help="labelled CSV file with a header row")
+    t.add_argument("--text-column", help="default: the first of text, review, content, comment ...")
+    t.add_argument("--label-column", help="0/1, neg/pos, negative/positive or neutral; default: label")
+    t.add_argument("--out", required=True, type=Path, help="model directory to write (model.json + model.npz)")
+    t.add_argument("--name", help="model name recorded in its version (default: the directory name)")
+    t.add_argument("--unlabelled", type=Path, help="CSV of unlabelled in-domain text for self-training")
+    t.add_argument("--unlabelled-column", help="text column of --unlabelled")
+    t.add_argument("--C", type=float, default=TrainConfig().C, help="inverse regularisation strength")
+    t.add_argument("--self-train-rounds", type=int, default=TrainConfig().self_train_rounds)
+    t.set_defaults(func=cmd_sentiment_train)
+    e = sentiment.add_parser("eval", help="accuracy, macro-F1, confusion matrix and speed on a labelled CSV")
+    e.add_argument("--csv", required=True, type=Path)
+    e.add_argument("--text-column")
+    e.add_argument("--label-column")
+    e.add_argument("--model", help="model directory or 'default' (default: VOC_SENTIMENT_MODEL)")
+    e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    e.set_defaults(func=cmd_sentiment_eval)
 
     p = sub.add_parser("demo", help="generate a day of conversations, serve, ingest over gRPC, show results")
     p.add_argument("--conversations", type=int, default=3000)
@@ -114,6 +137,28 @@ def _exit_with_parent() -> None:
     ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
     if os.getppid() == 1:  # the parent died before prctl took effect: we were re-parented to init
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+def cmd_sentiment_train(args: argparse.Namespace) -> int:
+    from voc_service.sentiment.commands import run_train
+
+    try:
+        return run_train(load_settings(), args.csv, args.text_column, args.label_column, args.out, args.name,
+                         args.unlabelled, args.unlabelled_column, args.C, args.self_train_rounds, sys.stdout)
+    except ValueError as exc:  # bad CSV, model file or training data: a message, not a traceback
+        print(f"voc sentiment train: {exc}", file=sys.stderr)
+        return 2
+
+
+def cmd_sentiment_eval(args: argparse.Namespace) -> int:
+    from voc_service.sentiment.commands import run_eval
+
+    try:
+        return run_eval(load_settings(), args.csv, args.text_column, args.label_column, args.model, args.json,
+                        sys.stdout)
+    except ValueError as exc:
+        print(f"voc sentiment eval: {exc}", file=sys.stderr)
+        return 2
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:

@@ -44,11 +44,20 @@ class Settings(BaseSettings):
 
     # pipeline
     stages: list[str] = Field(
-        default_factory=lambda: ["validate", "normalize", "redact", "segment", "entities", "emotion"]
+        default_factory=lambda: [
+            "validate", "normalize", "redact", "segment", "entities", "emotion", "sentiment",
+            "conversation_sentiment",
+        ]
     )
     segmenter: str = Field("rjieba", description="segmenter backend: rjieba (fast) or jieba (reference)")
     user_dict: list[Path] = Field(default_factory=list, description="extra jieba-format dictionaries")
     emotion_lexicons: list[Path] = Field(default_factory=list, description="extra emotion cue files (JSON)")
+    sentiment_model: str = Field(
+        "default", description='"default" (shipped in the package) or a directory written by `voc sentiment train`'
+    )
+    conversation_cues: Path | None = Field(
+        None, description="replacement for the shipped conversation cue file (thanks, unresolved, agent tone)"
+    )
 
 
 def resolve_workers(workers: int) -> int:

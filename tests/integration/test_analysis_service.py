@@ -212,3 +212,27 @@ def test_customer_emotions_come_with_evidence(stub) -> None:
     assert all(first.redacted_text[e.start : e.end] == e.text for e in first.emotions)
     assert list(agent.emotions) == []  # agents' turns are not the customer's emotional state
     assert [analysis_pb2.Emotion.Kind.Name(e.kind) for e in last.emotions] == ["HUMAN_REQUEST"]
+
+
+def test_every_turn_has_sentiment_and_the_conversation_a_summary(stub, server) -> None:
+    conv = make_conversation(
+        "s-1", "什么时候发货?", "亲，已经在安排了", "都一周了还不发，太慢了，我要投诉", "非常抱歉，今天一定发出", "好的，谢谢"
+    )
+    reply = stub.Analyze(pb.AnalyzeRequest(conversation=conv, persist=True))
+    labels = [analysis_pb2.Sentiment.Label.Name(t.sentiment.label) for t in reply.analysis.turns]
+    assert labels[0] == "NEUTRAL" and labels[2] == "NEGATIVE" and labels[4] == "POSITIVE"
+    for t in reply.analysis.turns:
+        assert -1.0 <= t.sentiment.score <= 1.0 and 0.0 <= t.sentiment.confidence <= 1.0
+    s = reply.analysis.sentiment
+    assert s.customer_turns == 3 and s.complaint
+    assert set(s.complaint_reasons) >= {"escalation_threat"}
+    assert s.customer_min == pytest.approx(reply.analysis.turns[2].sentiment.score)
+    assert s.customer_end == pytest.approx(reply.analysis.turns[4].sentiment.score)
+    assert s.trajectory == analysis_pb2.ConversationSentiment.IMPROVED
+    assert -1.0 <= s.customer_satisfaction <= 1.0 and "thanks_or_resolved" in s.satisfaction_factors
+    assert reply.analysis.versions["sentiment"].startswith("default@")
+    # what was stored reads back the same
+    _conv, stored, _rev = open_store(f"sqlite:///{server.db_path}", migrate=False).get("s-1")
+    assert [t.sentiment.label.name for t in stored.turns] == labels
+    assert stored.sentiment.complaint and stored.sentiment.complaint_reasons == list(s.complaint_reasons)
+    assert stored.sentiment.customer_satisfaction == pytest.approx(s.customer_satisfaction, abs=1e-4)

@@ -84,3 +84,60 @@ def test_port_in_use_is_a_clear_error(server, tmp_path: Path) -> None:
     out = run("serve", "--port", str(server.port), "--metrics-port", "-1", "--store", f"sqlite:///{tmp_path / 'x.db'}")
     assert out.returncode == 2
     assert "could not bind" in out.stderr and "Traceback" not in out.stderr
+
+
+ITEMS = ["衣服", "手机", "耳机", "鞋子", "台灯", "背包", "水杯", "键盘"]
+GOOD = ["质量很好", "非常满意", "物超所值", "推荐购买", "做工精致", "发货很快"]
+BAD = ["质量很差", "非常失望", "不推荐", "用了两天就坏了", "做工粗糙", "发货太慢"]
+CALM = ["什么时候发货", "有没有优惠", "能开发票吗", "几天能到"]
+
+
+def _write_csv(path: Path, items: list[str], neutral: bool = False) -> None:
+    rows = [f"{i}{g},1" for i in items for g in GOOD] + [f"{i}{b},0" for i in items for b in BAD]
+    if neutral:
+        rows += [f"{i}{c}?,neutral" for i in items for c in CALM]
+    path.write_text("comment,sentiment\n" + "\n".join(rows) + "\n", encoding="utf-8")
+
+
+def test_sentiment_train_then_eval_on_held_out_items(tmp_path: Path) -> None:
+    _write_csv(tmp_path / "train.csv", ITEMS[:6], neutral=True)
+    _write_csv(tmp_path / "test.csv", ITEMS[6:])
+    out = tmp_path / "my-model"
+    trained = run("sentiment", "train", "--csv", str(tmp_path / "train.csv"), "--out", str(out), "--self-train-rounds", "0")
+    assert trained.returncode == 0, trained.stderr
+    info = json.loads(trained.stdout)
+    assert info["version"].startswith("my-model@") and info["train_rows"] == 72 and info["neutral_rows"] == 24
+    assert (out / "model.json").exists() and (out / "model.npz").exists()
+    ev = run("sentiment", "eval", "--csv", str(tmp_path / "test.csv"), "--model", str(out), "--json")
+    assert ev.returncode == 0, ev.stderr
+    report = json.loads(ev.stdout)
+    assert report["model"] == info["version"] and report["rows"] == 24
+    assert report["accuracy"] >= 0.9 and report["macro_f1"] >= 0.9
+    assert sum(report["confusion"]["negative"].values()) == 12
+    table = run("sentiment", "eval", "--csv", str(tmp_path / "test.csv"), "--model", str(out))
+    assert "accuracy" in table.stdout and "confusion" in table.stdout and "turns/s" in table.stdout
+    # the trained model serves: VOC_SENTIMENT_MODEL selects it
+    conv = make_conversation("m-1", "耳机质量很差")
+    import os
+    proc = subprocess.run([*VOC, "analyze", "--jsonl", "-"], input=to_json(conv), capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "VOC_SENTIMENT_MODEL": str(out)}, check=False)
+    result = json.loads(proc.stdout)
+    assert result["versions"]["sentiment"] == info["version"]
+    assert result["turns"][0]["sentiment"]["label"] == "NEGATIVE"
+
+
+def test_sentiment_commands_report_bad_input_clearly(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\n很好,1\n很差,maybe\n", encoding="utf-8")
+    r = run("sentiment", "eval", "--csv", str(bad))
+    assert r.returncode == 2 and "line 3" in r.stderr and "'maybe'" in r.stderr and "Traceback" not in r.stderr
+    r = run("sentiment", "eval", "--csv", str(bad), "--text-column", "review")
+    assert r.returncode == 2 and "no text column 'review'" in r.stderr and "text, label" in r.stderr
+    r = run("sentiment", "eval", "--csv", str(tmp_path / "missing.csv"))
+    assert r.returncode == 2 and "missing.csv" in r.stderr
+    r = run("sentiment", "eval", "--csv", str(bad), "--model", str(tmp_path))
+    assert r.returncode == 2 and "model.json" in r.stderr
+    one = tmp_path / "one.csv"
+    one.write_text("text,label\n很好,1\n不错,1\n", encoding="utf-8")
+    r = run("sentiment", "train", "--csv", str(one), "--out", str(tmp_path / "m"))
+    assert r.returncode == 2 and "both negative and positive" in r.stderr

@@ -22,7 +22,10 @@ def test_stages_run_in_order_and_nothing_raw_remains() -> None:
     assert turn.text == "我的电话:<PHONE>, 七天无理由退货"
     assert turn.tokens == ["我", "的", "电话", ":", "<PHONE>", ",", "七天无理由退货"]
     assert turn.spaces == [False, False, False, False, False, True, False]
-    assert a.versions.keys() == {"pipeline", "validate", "normalize", "redact", "segment", "entities", "emotion"}
+    assert a.versions.keys() == {
+        "pipeline", "validate", "normalize", "redact", "segment", "entities", "emotion", "sentiment",
+        "conversation_sentiment",
+    }
 
 
 def test_attributes_are_redacted_too() -> None:

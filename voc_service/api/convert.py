@@ -8,7 +8,18 @@ from datetime import UTC, datetime
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from voc_service.api.pb import analysis_pb2, analysis_service_pb2, conversation_pb2
-from voc_service.domain import Conversation, ConversationAnalysis, EmotionKind, InvalidInput, Outcome, Role, Turn
+from voc_service.domain import (
+    Conversation,
+    ConversationAnalysis,
+    ConversationSentiment,
+    EmotionKind,
+    InvalidInput,
+    Outcome,
+    Role,
+    SentimentLabel,
+    Trajectory,
+    Turn,
+)
 
 _ROLE_FROM_PB = {conversation_pb2.Role.Value(r.value): r for r in Role}
 _ROLE_TO_PB = {r: v for v, r in _ROLE_FROM_PB.items()}
@@ -19,6 +30,8 @@ _KIND_TO_PB = {
 }
 _EMOTION_TO_PB = {k: analysis_pb2.Emotion.Kind.Value(k.name) for k in EmotionKind}
 OUTCOME_TO_PB = {o: analysis_service_pb2.Outcome.Value(o.value) for o in Outcome}
+_LABEL_TO_PB = {label: analysis_pb2.Sentiment.Label.Value(label.name) for label in SentimentLabel}
+_TRAJECTORY_TO_PB = {t: analysis_pb2.ConversationSentiment.Trajectory.Value(t.name) for t in Trajectory}
 
 
 def _dt(ts: Timestamp) -> datetime:
@@ -85,6 +98,24 @@ def analysis_to_pb(analysis: ConversationAnalysis, include_tokens: bool = False)
             turn.entities.add(label=e.label, start=e.start, end=e.end, text=e.text)
         for m in t.emotions:
             turn.emotions.add(kind=_EMOTION_TO_PB[m.kind], start=m.start, end=m.end, text=t.text[m.start : m.end])
+        if t.sentiment is not None:
+            s = t.sentiment
+            turn.sentiment.score, turn.sentiment.confidence = s.score, s.confidence
+            turn.sentiment.label = _LABEL_TO_PB[s.label]
         if include_tokens:
             turn.tokens.extend(t.tokens)
+    if analysis.sentiment is not None:
+        _conversation_sentiment_to_pb(analysis.sentiment, msg.sentiment)
     return msg
+
+
+def _conversation_sentiment_to_pb(s: ConversationSentiment, msg: analysis_pb2.ConversationSentiment) -> None:
+    msg.customer_turns = s.customer_turns
+    msg.customer_start, msg.customer_end = s.customer_start, s.customer_end
+    msg.customer_min, msg.customer_mean = s.customer_min, s.customer_mean
+    msg.trajectory = _TRAJECTORY_TO_PB[s.trajectory]
+    msg.agent_negative_turns.extend(s.agent_negative_turns)
+    msg.complaint = s.complaint
+    msg.complaint_reasons.extend(s.complaint_reasons)
+    msg.customer_satisfaction = s.customer_satisfaction
+    msg.satisfaction_factors.update(s.satisfaction_factors)

@@ -2,12 +2,16 @@
 
 from voc_service.domain.analysis import (
     ConversationAnalysis,
+    ConversationSentiment,
     EmotionHit,
     EmotionKind,
     Entity,
     PiiKind,
     Redaction,
+    SentimentLabel,
+    Trajectory,
     TurnAnalysis,
+    TurnSentiment,
 )
 from voc_service.domain.conversation import Conversation, Outcome, Role, Turn
 from voc_service.domain.errors import (
@@ -23,6 +27,7 @@ from voc_service.domain.errors import (
 __all__ = [
     "Conversation",
     "ConversationAnalysis",
+    "ConversationSentiment",
     "DeadlineExpired",
     "EmotionHit",
     "EmotionKind",
@@ -35,8 +40,11 @@ __all__ = [
     "PiiKind",
     "Redaction",
     "Role",
+    "SentimentLabel",
     "StoreUnavailable",
     "Turn",
+    "Trajectory",
     "TurnAnalysis",
+    "TurnSentiment",
     "VocError",
 ]

@@ -55,6 +55,45 @@ class EmotionHit:
     end: int
 
 
+class SentimentLabel(StrEnum):
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+
+
+@dataclass(slots=True, frozen=True)
+class TurnSentiment:
+    """score in [-1, 1]; label follows the score (NEUTRAL inside the neutral margin);
+    confidence in [0, 1] is how sure the model is of the label (see docs/sentiment.md)."""
+
+    score: float
+    label: SentimentLabel
+    confidence: float
+
+
+class Trajectory(StrEnum):
+    FLAT = "flat"
+    IMPROVED = "improved"
+    WORSENED = "worsened"
+
+
+@dataclass(slots=True)
+class ConversationSentiment:
+    """The customer's side summarised, plus the agent turns that sounded negative."""
+
+    customer_turns: int = 0
+    customer_start: float = 0.0
+    customer_end: float = 0.0
+    customer_min: float = 0.0
+    customer_mean: float = 0.0
+    trajectory: Trajectory = Trajectory.FLAT
+    agent_negative_turns: list[int] = field(default_factory=list)  # turn indexes
+    complaint: bool = False
+    complaint_reasons: list[str] = field(default_factory=list)
+    customer_satisfaction: float = 0.0
+    satisfaction_factors: dict[str, float] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class TurnAnalysis:
     index: int
@@ -67,6 +106,7 @@ class TurnAnalysis:
     spaces: list[bool] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     emotions: list[EmotionHit] = field(default_factory=list)
+    sentiment: TurnSentiment | None = None
 
 
 @dataclass(slots=True)
@@ -74,6 +114,7 @@ class ConversationAnalysis:
     conversation_id: str
     turns: list[TurnAnalysis] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
+    sentiment: ConversationSentiment | None = None
 
     @property
     def redaction_kinds(self) -> tuple[str, ...]:

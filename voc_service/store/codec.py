@@ -9,14 +9,18 @@ from datetime import UTC, datetime
 from voc_service.domain import (
     Conversation,
     ConversationAnalysis,
+    ConversationSentiment,
     EmotionHit,
     EmotionKind,
     Entity,
     PiiKind,
     Redaction,
     Role,
+    SentimentLabel,
+    Trajectory,
     Turn,
     TurnAnalysis,
+    TurnSentiment,
 )
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -55,16 +59,49 @@ def conversation_from_row(row: dict) -> Conversation:
     )
 
 
+def _turn(t: TurnAnalysis) -> dict:
+    out = {
+        "r": [[r.kind.value, r.start, r.end] for r in t.redactions],
+        "e": [[e.label, e.start, e.end] for e in t.entities],
+        "m": [[m.kind.value, m.start, m.end] for m in t.emotions],
+    }
+    if t.sentiment is not None:
+        s = t.sentiment
+        out["s"] = [round(s.score, 4), s.label.value, round(s.confidence, 4)]
+    return out
+
+
 def analysis_turns(analysis: ConversationAnalysis) -> str:
+    return _dumps([_turn(t) for t in analysis.turns])
+
+
+def summary_payload(summary: ConversationSentiment | None) -> str | None:
+    if summary is None:
+        return None
     return _dumps(
-        [
-            {
-                "r": [[r.kind.value, r.start, r.end] for r in t.redactions],
-                "e": [[e.label, e.start, e.end] for e in t.entities],
-                "m": [[m.kind.value, m.start, m.end] for m in t.emotions],
-            }
-            for t in analysis.turns
-        ]
+        {
+            "n": summary.customer_turns,
+            "c": [round(x, 4) for x in (summary.customer_start, summary.customer_end,
+                                        summary.customer_min, summary.customer_mean)],
+            "t": summary.trajectory.value,
+            "a": summary.agent_negative_turns,
+            "k": summary.complaint_reasons,
+            "sat": round(summary.customer_satisfaction, 4),
+            "f": summary.satisfaction_factors,
+        }
+    )
+
+
+def summary_from_payload(payload: str | None) -> ConversationSentiment | None:
+    if payload is None:
+        return None
+    d = json.loads(payload)
+    start, end, low, mean = d["c"]
+    return ConversationSentiment(
+        customer_turns=d["n"], customer_start=start, customer_end=end, customer_min=low,
+        customer_mean=mean, trajectory=Trajectory(d["t"]), agent_negative_turns=d["a"],
+        complaint=bool(d["k"]), complaint_reasons=d["k"], customer_satisfaction=d["sat"],
+        satisfaction_factors=d["f"],
     )
 
 
@@ -80,6 +117,10 @@ def analysis_from_row(row: dict, conversation: Conversation) -> ConversationAnal
                 redactions=[Redaction(PiiKind(k), s, e) for k, s, e in data["r"]],
                 entities=[Entity(label, s, e, text[s:e]) for label, s, e in data["e"]],
                 emotions=[EmotionHit(EmotionKind(k), s, e) for k, s, e in data.get("m", [])],
+                sentiment=(TurnSentiment(data["s"][0], SentimentLabel(data["s"][1]), data["s"][2])
+                           if "s" in data else None),
             )
         )
-    return ConversationAnalysis(row["conversation_id"], turns, json.loads(row["versions"]))
+    return ConversationAnalysis(
+        row["conversation_id"], turns, json.loads(row["versions"]), summary_from_payload(row.get("summary"))
+    )

@@ -102,6 +102,11 @@ class ConversationStore:
                     "redaction_count": analysis.redaction_count,
                     "char_count": analysis.char_count,
                     "analysed_at": now,
+                    "summary": codec.summary_payload(analysis.sentiment),
+                    "complaint": None if analysis.sentiment is None else analysis.sentiment.complaint,
+                    "customer_satisfaction": (
+                        None if analysis.sentiment is None else analysis.sentiment.customer_satisfaction
+                    ),
                 },
             )
         new = [v for cid, v in latest.items() if cid not in existed]
@@ -133,7 +138,7 @@ class ConversationStore:
         with self.engine.connect() as conn:
             row = (
                 conn.execute(
-                    sa.select(conversations, analyses.c.versions, analyses.c.turns.label("analysis_turns"))
+                    _stored_select()
                     .join(analyses, analyses.c.conversation_id == conversations.c.conversation_id)
                     .where(conversations.c.conversation_id == conversation_id)
                 )
@@ -150,7 +155,7 @@ class ConversationStore:
             with self.engine.connect() as conn:
                 rows = (
                     conn.execute(
-                        sa.select(conversations, analyses.c.versions, analyses.c.turns.label("analysis_turns"))
+                        _stored_select()
                         .join(analyses, analyses.c.conversation_id == conversations.c.conversation_id)
                         .where(conversations.c.conversation_id > after)
                         .order_by(conversations.c.conversation_id)
@@ -173,10 +178,16 @@ class ConversationStore:
         self.engine.dispose()
 
 
+def _stored_select() -> sa.Select:
+    return sa.select(conversations, analyses.c.versions, analyses.c.turns.label("analysis_turns"), analyses.c.summary)
+
+
 def _from_row(row: sa.RowMapping) -> tuple[Conversation, ConversationAnalysis, int]:
     conv = codec.conversation_from_row(dict(row))
     analysis = codec.analysis_from_row(
-        {"conversation_id": row["conversation_id"], "turns": row["analysis_turns"], "versions": row["versions"]}, conv
+        {"conversation_id": row["conversation_id"], "turns": row["analysis_turns"], "versions": row["versions"],
+         "summary": row["summary"]},
+        conv,
     )
     return conv, analysis, row["revision"]
 

@@ -75,4 +75,8 @@ analyses = sa.Table(
     sa.Column("redaction_count", sa.Integer, nullable=False),
     sa.Column("char_count", sa.Integer, nullable=False),
     sa.Column("analysed_at", UTCDateTime(), nullable=False),
+    # JSON of the conversation-level sentiment; its two most queried numbers also as columns
+    sa.Column("summary", sa.Text, nullable=True),
+    sa.Column("complaint", sa.Boolean, nullable=True),
+    sa.Column("customer_satisfaction", sa.Float, nullable=True),
 )

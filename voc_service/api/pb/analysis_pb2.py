@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from voc_service.api.pb import conversation_pb2 as voc_dot_v1_dot_conversation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15voc/v1/analysis.proto\x12\x06voc.v1\x1a\x19voc/v1/conversation.proto\"\xb8\x01\n\tRedaction\x12$\n\x04kind\x18\x01 \x01(\x0e\x32\x16.voc.v1.Redaction.Kind\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\"i\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\t\n\x05PHONE\x10\x01\x12\x0c\n\x08LANDLINE\x10\x02\x12\x0b\n\x07ID_CARD\x10\x03\x12\r\n\tBANK_CARD\x10\x04\x12\t\n\x05\x45MAIL\x10\x05\x12\x0b\n\x07\x41\x44\x44RESS\x10\x06\"A\n\x06\x45ntity\x12\r\n\x05label\x18\x01 \x01(\t\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\x12\x0c\n\x04text\x18\x04 \x01(\t\"\xc4\x01\n\x07\x45motion\x12\"\n\x04kind\x18\x01 \x01(\x0e\x32\x14.voc.v1.Emotion.Kind\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\x12\x0c\n\x04text\x18\x04 \x01(\t\"k\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\t\n\x05\x41NGER\x10\x01\x12\x0b\n\x07\x41NXIETY\x10\x02\x12\x12\n\x0e\x44ISAPPOINTMENT\x10\x03\x12\x0e\n\nESCALATION\x10\x04\x12\x11\n\rHUMAN_REQUEST\x10\x05\"\xcc\x01\n\x0cTurnAnalysis\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x1a\n\x04role\x18\x02 \x01(\x0e\x32\x0c.voc.v1.Role\x12\x15\n\rredacted_text\x18\x03 \x01(\t\x12%\n\nredactions\x18\x04 \x03(\x0b\x32\x11.voc.v1.Redaction\x12\x0e\n\x06tokens\x18\x05 \x03(\t\x12 \n\x08\x65ntities\x18\x06 \x03(\x0b\x32\x0e.voc.v1.Entity\x12!\n\x08\x65motions\x18\x07 \x03(\x0b\x32\x0f.voc.v1.Emotion\"\xf0\x01\n\x14\x43onversationAnalysis\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12#\n\x05turns\x18\x02 \x03(\x0b\x32\x14.voc.v1.TurnAnalysis\x12<\n\x08versions\x18\x03 \x03(\x0b\x32*.voc.v1.ConversationAnalysis.VersionsEntry\x12\x17\n\x0fredaction_count\x18\x04 \x01(\x05\x12\x12\n\nchar_count\x18\x05 \x01(\x05\x1a/\n\rVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x82\x01\n\x12StoredConversation\x12*\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x14.voc.v1.Conversation\x12.\n\x08\x61nalysis\x18\x02 \x01(\x0b\x32\x1c.voc.v1.ConversationAnalysis\x12\x10\n\x08revision\x18\x03 \x01(\x05\x42\x1c\n\ncom.voc.v1P\x01Z\x0cvoc/v1;vocv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15voc/v1/analysis.proto\x12\x06voc.v1\x1a\x19voc/v1/conversation.proto\"\xb8\x01\n\tRedaction\x12$\n\x04kind\x18\x01 \x01(\x0e\x32\x16.voc.v1.Redaction.Kind\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\"i\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\t\n\x05PHONE\x10\x01\x12\x0c\n\x08LANDLINE\x10\x02\x12\x0b\n\x07ID_CARD\x10\x03\x12\r\n\tBANK_CARD\x10\x04\x12\t\n\x05\x45MAIL\x10\x05\x12\x0b\n\x07\x41\x44\x44RESS\x10\x06\"A\n\x06\x45ntity\x12\r\n\x05label\x18\x01 \x01(\t\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\x12\x0c\n\x04text\x18\x04 \x01(\t\"\xc4\x01\n\x07\x45motion\x12\"\n\x04kind\x18\x01 \x01(\x0e\x32\x14.voc.v1.Emotion.Kind\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\x12\x0c\n\x04text\x18\x04 \x01(\t\"k\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\t\n\x05\x41NGER\x10\x01\x12\x0b\n\x07\x41NXIETY\x10\x02\x12\x12\n\x0e\x44ISAPPOINTMENT\x10\x03\x12\x0e\n\nESCALATION\x10\x04\x12\x11\n\rHUMAN_REQUEST\x10\x05\"\x9f\x01\n\tSentiment\x12\r\n\x05score\x18\x01 \x01(\x02\x12&\n\x05label\x18\x02 \x01(\x0e\x32\x17.voc.v1.Sentiment.Label\x12\x12\n\nconfidence\x18\x03 \x01(\x02\"G\n\x05Label\x12\x15\n\x11LABEL_UNSPECIFIED\x10\x00\x12\x0c\n\x08NEGATIVE\x10\x01\x12\x0b\n\x07NEUTRAL\x10\x02\x12\x0c\n\x08POSITIVE\x10\x03\"\x95\x04\n\x15\x43onversationSentiment\x12\x16\n\x0e\x63ustomer_turns\x18\x01 \x01(\x05\x12\x16\n\x0e\x63ustomer_start\x18\x02 \x01(\x02\x12\x14\n\x0c\x63ustomer_end\x18\x03 \x01(\x02\x12\x14\n\x0c\x63ustomer_min\x18\x04 \x01(\x02\x12\x15\n\rcustomer_mean\x18\x05 \x01(\x02\x12<\n\ntrajectory\x18\x06 \x01(\x0e\x32(.voc.v1.ConversationSentiment.Trajectory\x12\x1c\n\x14\x61gent_negative_turns\x18\x07 \x03(\x05\x12\x11\n\tcomplaint\x18\x08 \x01(\x08\x12\x19\n\x11\x63omplaint_reasons\x18\t \x03(\t\x12\x1d\n\x15\x63ustomer_satisfaction\x18\n \x01(\x02\x12T\n\x14satisfaction_factors\x18\x0b \x03(\x0b\x32\x36.voc.v1.ConversationSentiment.SatisfactionFactorsEntry\x1a:\n\x18SatisfactionFactorsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x02:\x02\x38\x01\"N\n\nTrajectory\x12\x1a\n\x16TRAJECTORY_UNSPECIFIED\x10\x00\x12\x08\n\x04\x46LAT\x10\x01\x12\x0c\n\x08IMPROVED\x10\x02\x12\x0c\n\x08WORSENED\x10\x03\"\xf2\x01\n\x0cTurnAnalysis\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x1a\n\x04role\x18\x02 \x01(\x0e\x32\x0c.voc.v1.Role\x12\x15\n\rredacted_text\x18\x03 \x01(\t\x12%\n\nredactions\x18\x04 \x03(\x0b\x32\x11.voc.v1.Redaction\x12\x0e\n\x06tokens\x18\x05 \x03(\t\x12 \n\x08\x65ntities\x18\x06 \x03(\x0b\x32\x0e.voc.v1.Entity\x12!\n\x08\x65motions\x18\x07 \x03(\x0b\x32\x0f.voc.v1.Emotion\x12$\n\tsentiment\x18\x08 \x01(\x0b\x32\x11.voc.v1.Sentiment\"\xa2\x02\n\x14\x43onversationAnalysis\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12#\n\x05turns\x18\x02 \x03(\x0b\x32\x14.voc.v1.TurnAnalysis\x12<\n\x08versions\x18\x03 \x03(\x0b\x32*.voc.v1.ConversationAnalysis.VersionsEntry\x12\x17\n\x0fredaction_count\x18\x04 \x01(\x05\x12\x12\n\nchar_count\x18\x05 \x01(\x05\x12\x30\n\tsentiment\x18\x06 \x01(\x0b\x32\x1d.voc.v1.ConversationSentiment\x1a/\n\rVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x82\x01\n\x12StoredConversation\x12*\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x14.voc.v1.Conversation\x12.\n\x08\x61nalysis\x18\x02 \x01(\x0b\x32\x1c.voc.v1.ConversationAnalysis\x12\x10\n\x08revision\x18\x03 \x01(\x05\x42\x1c\n\ncom.voc.v1P\x01Z\x0cvoc/v1;vocv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,6 +33,8 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'voc.v1.analysis_pb2', _glob
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\ncom.voc.v1P\001Z\014voc/v1;vocv1'
+  _globals['_CONVERSATIONSENTIMENT_SATISFACTIONFACTORSENTRY']._loaded_options = None
+  _globals['_CONVERSATIONSENTIMENT_SATISFACTIONFACTORSENTRY']._serialized_options = b'8\001'
   _globals['_CONVERSATIONANALYSIS_VERSIONSENTRY']._loaded_options = None
   _globals['_CONVERSATIONANALYSIS_VERSIONSENTRY']._serialized_options = b'8\001'
   _globals['_REDACTION']._serialized_start=61
@@ -45,12 +47,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EMOTION']._serialized_end=511
   _globals['_EMOTION_KIND']._serialized_start=404
   _globals['_EMOTION_KIND']._serialized_end=511
-  _globals['_TURNANALYSIS']._serialized_start=514
-  _globals['_TURNANALYSIS']._serialized_end=718
-  _globals['_CONVERSATIONANALYSIS']._serialized_start=721
-  _globals['_CONVERSATIONANALYSIS']._serialized_end=961
-  _globals['_CONVERSATIONANALYSIS_VERSIONSENTRY']._serialized_start=914
-  _globals['_CONVERSATIONANALYSIS_VERSIONSENTRY']._serialized_end=961
-  _globals['_STOREDCONVERSATION']._serialized_start=964
-  _globals['_STOREDCONVERSATION']._serialized_end=1094
+  _globals['_SENTIMENT']._serialized_start=514
+  _globals['_SENTIMENT']._serialized_end=673
+  _globals['_SENTIMENT_LABEL']._serialized_start=602
+  _globals['_SENTIMENT_LABEL']._serialized_end=673
+  _globals['_CONVERSATIONSENTIMENT']._serialized_start=676
+  _globals['_CONVERSATIONSENTIMENT']._serialized_end=1209
+  _globals['_CONVERSATIONSENTIMENT_SATISFACTIONFACTORSENTRY']._serialized_start=1071
+  _globals['_CONVERSATIONSENTIMENT_SATISFACTIONFACTORSENTRY']._serialized_end=1129
+  _globals['_CONVERSATIONSENTIMENT_TRAJECTORY']._serialized_start=1131
+  _globals['_CONVERSATIONSENTIMENT_TRAJECTORY']._serialized_end=1209
+  _globals['_TURNANALYSIS']._serialized_start=1212
+  _globals['_TURNANALYSIS']._serialized_end=1454
+  _globals['_CONVERSATIONANALYSIS']._serialized_start=1457
+  _globals['_CONVERSATIONANALYSIS']._serialized_end=1747
+  _globals['_CONVERSATIONANALYSIS_VERSIONSENTRY']._serialized_start=1700
+  _globals['_CONVERSATIONANALYSIS_VERSIONSENTRY']._serialized_end=1747
+  _globals['_STOREDCONVERSATION']._serialized_start=1750
+  _globals['_STOREDCONVERSATION']._serialized_end=1880
 # @@protoc_insertion_point(module_scope)

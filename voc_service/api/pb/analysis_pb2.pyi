@@ -72,8 +72,71 @@ class Emotion(_message.Message):
     text: str
     def __init__(self, kind: _Optional[_Union[Emotion.Kind, str]] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., text: _Optional[str] = ...) -> None: ...
 
+class Sentiment(_message.Message):
+    __slots__ = ("score", "label", "confidence")
+    class Label(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        LABEL_UNSPECIFIED: _ClassVar[Sentiment.Label]
+        NEGATIVE: _ClassVar[Sentiment.Label]
+        NEUTRAL: _ClassVar[Sentiment.Label]
+        POSITIVE: _ClassVar[Sentiment.Label]
+    LABEL_UNSPECIFIED: Sentiment.Label
+    NEGATIVE: Sentiment.Label
+    NEUTRAL: Sentiment.Label
+    POSITIVE: Sentiment.Label
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    score: float
+    label: Sentiment.Label
+    confidence: float
+    def __init__(self, score: _Optional[float] = ..., label: _Optional[_Union[Sentiment.Label, str]] = ..., confidence: _Optional[float] = ...) -> None: ...
+
+class ConversationSentiment(_message.Message):
+    __slots__ = ("customer_turns", "customer_start", "customer_end", "customer_min", "customer_mean", "trajectory", "agent_negative_turns", "complaint", "complaint_reasons", "customer_satisfaction", "satisfaction_factors")
+    class Trajectory(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        TRAJECTORY_UNSPECIFIED: _ClassVar[ConversationSentiment.Trajectory]
+        FLAT: _ClassVar[ConversationSentiment.Trajectory]
+        IMPROVED: _ClassVar[ConversationSentiment.Trajectory]
+        WORSENED: _ClassVar[ConversationSentiment.Trajectory]
+    TRAJECTORY_UNSPECIFIED: ConversationSentiment.Trajectory
+    FLAT: ConversationSentiment.Trajectory
+    IMPROVED: ConversationSentiment.Trajectory
+    WORSENED: ConversationSentiment.Trajectory
+    class SatisfactionFactorsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    CUSTOMER_TURNS_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_START_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_END_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_MIN_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_MEAN_FIELD_NUMBER: _ClassVar[int]
+    TRAJECTORY_FIELD_NUMBER: _ClassVar[int]
+    AGENT_NEGATIVE_TURNS_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINT_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINT_REASONS_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_SATISFACTION_FIELD_NUMBER: _ClassVar[int]
+    SATISFACTION_FACTORS_FIELD_NUMBER: _ClassVar[int]
+    customer_turns: int
+    customer_start: float
+    customer_end: float
+    customer_min: float
+    customer_mean: float
+    trajectory: ConversationSentiment.Trajectory
+    agent_negative_turns: _containers.RepeatedScalarFieldContainer[int]
+    complaint: bool
+    complaint_reasons: _containers.RepeatedScalarFieldContainer[str]
+    customer_satisfaction: float
+    satisfaction_factors: _containers.ScalarMap[str, float]
+    def __init__(self, customer_turns: _Optional[int] = ..., customer_start: _Optional[float] = ..., customer_end: _Optional[float] = ..., customer_min: _Optional[float] = ..., customer_mean: _Optional[float] = ..., trajectory: _Optional[_Union[ConversationSentiment.Trajectory, str]] = ..., agent_negative_turns: _Optional[_Iterable[int]] = ..., complaint: _Optional[bool] = ..., complaint_reasons: _Optional[_Iterable[str]] = ..., customer_satisfaction: _Optional[float] = ..., satisfaction_factors: _Optional[_Mapping[str, float]] = ...) -> None: ...
+
 class TurnAnalysis(_message.Message):
-    __slots__ = ("index", "role", "redacted_text", "redactions", "tokens", "entities", "emotions")
+    __slots__ = ("index", "role", "redacted_text", "redactions", "tokens", "entities", "emotions", "sentiment")
     INDEX_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     REDACTED_TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -81,6 +144,7 @@ class TurnAnalysis(_message.Message):
     TOKENS_FIELD_NUMBER: _ClassVar[int]
     ENTITIES_FIELD_NUMBER: _ClassVar[int]
     EMOTIONS_FIELD_NUMBER: _ClassVar[int]
+    SENTIMENT_FIELD_NUMBER: _ClassVar[int]
     index: int
     role: _conversation_pb2.Role
     redacted_text: str
@@ -88,10 +152,11 @@ class TurnAnalysis(_message.Message):
     tokens: _containers.RepeatedScalarFieldContainer[str]
     entities: _containers.RepeatedCompositeFieldContainer[Entity]
     emotions: _containers.RepeatedCompositeFieldContainer[Emotion]
-    def __init__(self, index: _Optional[int] = ..., role: _Optional[_Union[_conversation_pb2.Role, str]] = ..., redacted_text: _Optional[str] = ..., redactions: _Optional[_Iterable[_Union[Redaction, _Mapping]]] = ..., tokens: _Optional[_Iterable[str]] = ..., entities: _Optional[_Iterable[_Union[Entity, _Mapping]]] = ..., emotions: _Optional[_Iterable[_Union[Emotion, _Mapping]]] = ...) -> None: ...
+    sentiment: Sentiment
+    def __init__(self, index: _Optional[int] = ..., role: _Optional[_Union[_conversation_pb2.Role, str]] = ..., redacted_text: _Optional[str] = ..., redactions: _Optional[_Iterable[_Union[Redaction, _Mapping]]] = ..., tokens: _Optional[_Iterable[str]] = ..., entities: _Optional[_Iterable[_Union[Entity, _Mapping]]] = ..., emotions: _Optional[_Iterable[_Union[Emotion, _Mapping]]] = ..., sentiment: _Optional[_Union[Sentiment, _Mapping]] = ...) -> None: ...
 
 class ConversationAnalysis(_message.Message):
-    __slots__ = ("conversation_id", "turns", "versions", "redaction_count", "char_count")
+    __slots__ = ("conversation_id", "turns", "versions", "redaction_count", "char_count", "sentiment")
     class VersionsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -104,12 +169,14 @@ class ConversationAnalysis(_message.Message):
     VERSIONS_FIELD_NUMBER: _ClassVar[int]
     REDACTION_COUNT_FIELD_NUMBER: _ClassVar[int]
     CHAR_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SENTIMENT_FIELD_NUMBER: _ClassVar[int]
     conversation_id: str
     turns: _containers.RepeatedCompositeFieldContainer[TurnAnalysis]
     versions: _containers.ScalarMap[str, str]
     redaction_count: int
     char_count: int
-    def __init__(self, conversation_id: _Optional[str] = ..., turns: _Optional[_Iterable[_Union[TurnAnalysis, _Mapping]]] = ..., versions: _Optional[_Mapping[str, str]] = ..., redaction_count: _Optional[int] = ..., char_count: _Optional[int] = ...) -> None: ...
+    sentiment: ConversationSentiment
+    def __init__(self, conversation_id: _Optional[str] = ..., turns: _Optional[_Iterable[_Union[TurnAnalysis, _Mapping]]] = ..., versions: _Optional[_Mapping[str, str]] = ..., redaction_count: _Optional[int] = ..., char_count: _Optional[int] = ..., sentiment: _Optional[_Union[ConversationSentiment, _Mapping]] = ...) -> None: ...
 
 class StoredConversation(_message.Message):
     __slots__ = ("conversation", "analysis", "revision")

@@ -1,0 +1,210 @@
+"""The sentiment model: a calibrated linear model over hashed char n-grams, words and lexicon rules.
+
+Why linear: on this task a linear model with the right features gets within a few points of
+fine-tuned BERT at a hundred times the speed on one CPU core, and it is a pair of plain files
+(`model.json` + `model.npz`) that load without pickle, diff in review, and version by content hash.
+
+    raw = bias + (sum W_hash[char n-grams] + sum w_word[tokens]) / sqrt(#n-grams + #tokens)
+              + lexicon_weights . lexicon_features(tokens)
+    P(positive) = sigmoid(a * raw + c)                    (a, c: Platt calibration)
+
+The label rule (NEUTRAL is a decision, not rounding) lives in `decide`; docs/sentiment.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from itertools import repeat
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voc_service.domain import SentimentLabel, TurnSentiment
+from voc_service.sentiment.features import CharHasher
+from voc_service.sentiment.lexicon import RuleLexicon, RuleResult, RuleWords
+
+FORMAT = "voc-sentiment-linear/1"
+DEFAULT_MODEL = "default"
+DEFAULT_NEUTRAL_MARGIN = 0.4  # |score| < 0.4, i.e. 0.3 < P(positive) < 0.7
+RULE_MIN = 1.0  # |lexicon verdict| from which a negation / contrast rule overrides the model
+RULE_MAX_CHARS = 20  # ... in a turn this short: in long reviews the n-grams know better (measured)
+
+
+def _slog(x: float) -> float:
+    return math.copysign(math.log1p(abs(x)), x)
+
+
+class ModelFormatError(ValueError):
+    """A model directory that is missing files or was written in another format."""
+
+
+@dataclass(slots=True)
+class SentimentModel:
+    name: str
+    hasher: CharHasher
+    hash_weights: np.ndarray  # float32, hasher.size
+    word_weights: dict[str, float]
+    bias: float
+    lexicon: RuleLexicon
+    lexicon_weights: tuple[float, float, float, float]
+    platt: tuple[float, float] = (1.0, 0.0)
+    neutral_margin: float = DEFAULT_NEUTRAL_MARGIN
+    meta: dict[str, Any] = field(default_factory=dict)
+    version: str = ""  # name@content-hash, set when saved or loaded
+
+    # ---------------------------------------------------------------- inference
+    def raw_scores(self, items: Sequence[tuple[list[str], str]],
+                   rules: Sequence[RuleResult] | None = None) -> list[float]:
+        """Uncalibrated scores of (tokens, text) pairs; one vectorised hashing pass for all."""
+        n = len(items)
+        buckets, owner = self.hasher.buckets_many([text for _, text in items])
+        hash_sum = np.bincount(owner, weights=self.hash_weights.take(buckets), minlength=n).tolist()
+        hash_count = np.bincount(owner, minlength=n).tolist()
+        if rules is None:
+            rules = [self.lexicon.analyse(tokens) for tokens, _ in items]
+        get, bias = self.word_weights.get, self.bias
+        w0, w1, w2, w3 = self.lexicon_weights
+        out = []
+        for (tokens, _), hs, hc, r in zip(items, hash_sum, hash_count, rules):
+            s = (hs + sum(map(get, tokens, repeat(0.0)))) / math.sqrt(max(1, hc + len(tokens))) + bias
+            out.append(s + w0 * _slog(r.total) + w1 * _slog(r.after_contrast or 0.0)
+                       + w2 * math.log1p(r.positive) + w3 * math.log1p(r.negative))
+        return out
+
+    def raw_score(self, tokens: list[str], text: str) -> float:
+        return self.raw_scores([(tokens, text)])[0]
+
+    def probabilities(self, items: Sequence[tuple[list[str], str]],
+                      rules: Sequence[RuleResult] | None = None) -> list[float]:
+        """Calibrated P(positive) of each item."""
+        a, c = self.platt
+        return [1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, a * r + c)))) for r in self.raw_scores(items, rules)]
+
+    def probability(self, tokens: list[str], text: str) -> float:
+        return self.probabilities([(tokens, text)])[0]
+
+    def decide_many(self, items: Sequence[tuple[list[str], str]],
+                    charged: Sequence[bool] | None = None) -> list[TurnSentiment]:
+        """Score, label and confidence of each (tokens, text) turn. The rule, in order:
+
+        1. score = 2 P(positive) - 1 from the calibrated model;
+        2. negation / contrast: when a negator or 但是 turned a project-lexicon word (不是很满意,
+           虽然不错，但是太贵了) in a short turn and the lexicon rules clearly disagree with the
+           model's sign, the rules decide: score = tanh(verdict / 2). N-gram weights learned from reviews cannot
+           know that 很满意 after 不是 means the opposite;
+        3. neutral cues: a question, a lukewarm remark (还行吧), or a turn without any clear
+           sentiment word (|lexicon value| >= 1), and no project-lexicon sentiment word either: the score keeps its direction but is
+           shrunk into the neutral zone (x margin). A review-trained model reads 什么时候发货? or
+           帮我查一下物流 as a complaint about shipping; in service chat they are plain requests.
+           A turn the emotion stage flagged (`charged`: anger, anxiety, disappointment,
+           escalation) gets no neutral cue: 为什么还不发货?都一周了! is a complaint;
+        4. label: POSITIVE if score >= margin, NEGATIVE if score <= -margin, else NEUTRAL;
+           confidence: (1 + |score|) / 2 for POSITIVE / NEGATIVE, 1 - |score| / (2 margin) for NEUTRAL.
+        """
+        m = self.neutral_margin
+        lex = self.lexicon
+        rules = [lex.analyse(tokens) for tokens, _ in items]
+        flags = charged if charged is not None else [False] * len(items)
+        out = []
+        for (tokens, text), p, r, hot in zip(items, self.probabilities(items, rules), rules, flags):
+            score = 2.0 * p - 1.0
+            verdict = r.verdict
+            if r.turned and len(text) <= RULE_MAX_CHARS and abs(verdict) >= RULE_MIN and verdict * score < 0:
+                score = math.tanh(verdict / 2.0)
+            if abs(score) >= m and not hot and not lex.has_strong_word(tokens) and (
+                r.strong == 0 or lex.is_question(text) or lex.has_lukewarm_word(tokens)
+            ):
+                score *= m
+            if score >= m:
+                out.append(TurnSentiment(score, SentimentLabel.POSITIVE, (1.0 + score) / 2.0))
+            elif score <= -m:
+                out.append(TurnSentiment(score, SentimentLabel.NEGATIVE, (1.0 - score) / 2.0))
+            else:
+                out.append(TurnSentiment(score, SentimentLabel.NEUTRAL, 1.0 - abs(score) / (2.0 * m)))
+        return out
+
+    def decide(self, tokens: list[str], text: str) -> TurnSentiment:
+        return self.decide_many([(tokens, text)])[0]
+
+    # ---------------------------------------------------------------- persistence
+    def save(self, directory: str | Path) -> str:
+        """Writes model.json + model.npz; returns the version (name@content hash)."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        feats = sorted(self.word_weights)
+        words = sorted(self.lexicon.scores)
+        buf = io.BytesIO()
+        np.savez_compressed(
+            buf,
+            hash_weights=self.hash_weights.astype(np.float16),
+            word_features=np.array(feats, dtype=str),
+            word_weights=np.array([self.word_weights[f] for f in feats], dtype=np.float32),
+            lexicon_words=np.array(words, dtype=str),
+            lexicon_scores=np.array([self.lexicon.scores[w] for w in words], dtype=np.float32),
+        )
+        doc = {
+            "format": FORMAT, "name": self.name, "hasher": self.hasher.to_json(),
+            "bias": self.bias, "platt": list(self.platt),
+            "lexicon_weights": list(self.lexicon_weights), "neutral_margin": self.neutral_margin,
+            "rules": self.lexicon.rules.to_json(), "meta": self.meta,
+        }
+        blob = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+        (d / "model.npz").write_bytes(buf.getvalue())
+        (d / "model.json").write_bytes(blob)
+        self.version = _version(self.name, blob, buf.getvalue())
+        return self.version
+
+
+def load_model(directory: str | Path) -> SentimentModel:
+    d = Path(directory)
+    try:
+        blob = (d / "model.json").read_bytes()
+        npz = (d / "model.npz").read_bytes()
+    except OSError as exc:
+        raise ModelFormatError(f"sentiment model {d}: {exc.strerror}: {exc.filename}") from None
+    try:
+        doc = json.loads(blob)
+        if doc.get("format") != FORMAT:
+            raise ModelFormatError(f"sentiment model {d}: format {doc.get('format')!r}, expected {FORMAT!r}")
+        z = np.load(io.BytesIO(npz), allow_pickle=False)  # never unpickle a model file
+        hasher = CharHasher.from_json(doc["hasher"])
+        hw = z["hash_weights"].astype(np.float32)
+        if hw.shape != (hasher.size,):
+            raise ModelFormatError(f"sentiment model {d}: hash table has {hw.size} weights, expected {hasher.size}")
+        rules = RuleWords.from_json(doc["rules"])
+        lexicon = RuleLexicon(rules, dict(zip(z["lexicon_words"].tolist(), z["lexicon_scores"].tolist())))
+        model = SentimentModel(
+            name=str(doc["name"]), hasher=hasher, hash_weights=hw,
+            word_weights=dict(zip(z["word_features"].tolist(), z["word_weights"].tolist())),
+            bias=float(doc["bias"]), lexicon=lexicon,
+            lexicon_weights=tuple(float(x) for x in doc["lexicon_weights"]),  # type: ignore[arg-type]
+            platt=(float(doc["platt"][0]), float(doc["platt"][1])),
+            neutral_margin=float(doc.get("neutral_margin", DEFAULT_NEUTRAL_MARGIN)),
+            meta=dict(doc.get("meta", {})),
+        )
+    except ModelFormatError:
+        raise
+    except (ValueError, KeyError, TypeError, IndexError, OSError) as exc:
+        raise ModelFormatError(f"sentiment model {d}: unreadable ({type(exc).__name__}: {exc})") from None
+    model.version = _version(model.name, blob, npz)
+    return model
+
+
+def default_model_dir() -> Path:
+    return Path(str(resources.files("voc_service.sentiment.data").joinpath("models", DEFAULT_MODEL)))
+
+
+def resolve_model_dir(setting: str) -> Path:
+    """The `sentiment_model` setting: "default" (shipped in the package) or a directory."""
+    return default_model_dir() if setting == DEFAULT_MODEL else Path(setting)
+
+
+def _version(name: str, blob: bytes, npz: bytes) -> str:
+    return f"{name}@{hashlib.sha256(blob + npz).hexdigest()[:12]}"

@@ -1,0 +1,287 @@
+"""Training, calibration and evaluation of the sentiment model (scikit-learn and scipy, lazily).
+
+Recipe (chosen by measurement, bench/explore/sentiment_explore.md):
+1. count features: hashed char 1-4-grams + word unigrams (min_df 2), each row scaled by 1/sqrt(n);
+2. Naive-Bayes log-count-ratio weighting (Wang & Manning 2012), folded into the stored weights;
+3. four lexicon-rule features (negation, degree, contrast) appended, scaled x3;
+4. L2 logistic regression (liblinear, deterministic);
+5. Platt calibration on a held-out share chosen by a hash of the text (never a random draw, so
+   re-training on the same file gives the same model);
+6. optionally self-training on unlabelled in-domain text: pseudo-label the most confident share,
+   retrain. This is how a deployment adapts to a domain nobody labelled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from voc_service.domain import SentimentLabel
+from voc_service.sentiment.features import CharHasher
+from voc_service.sentiment.lexicon import RuleLexicon
+from voc_service.sentiment.model import DEFAULT_NEUTRAL_MARGIN, SentimentModel
+
+NEG, POS, NEU = 0, 1, 2
+_LABELS = {
+    **dict.fromkeys(("0", "-1", "neg", "negative", "负", "负面", "差评", "bad"), NEG),
+    **dict.fromkeys(("1", "+1", "pos", "positive", "正", "正面", "好评", "good"), POS),
+    **dict.fromkeys(("neu", "neutral", "中", "中性", "none"), NEU),
+}
+LABEL_NAMES = ("negative", "positive", "neutral")
+
+
+def parse_label(value: str) -> int | None:
+    """0 / 1 / 2 for negative / positive / neutral, None if the value is not a label."""
+    return _LABELS.get(value.strip().lower())
+
+
+@dataclass(slots=True)
+class Corpus:
+    """Texts as the pipeline sees them (normalised) with their tokens and labels."""
+
+    texts: list[str]
+    tokens: list[list[str]]
+    labels: list[int]
+
+    def subset(self, keep: Sequence[bool]) -> Corpus:
+        return Corpus([t for t, k in zip(self.texts, keep) if k],
+                      [t for t, k in zip(self.tokens, keep) if k],
+                      [y for y, k in zip(self.labels, keep) if k])
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def prepare(texts: Sequence[str], labels: Sequence[int], segment: Callable[[str], list[str]],
+            normalize: Callable[[str], str]) -> Corpus:
+    norm = [normalize(t) for t in texts]
+    return Corpus(norm, [segment(t) for t in norm], list(labels))
+
+
+def in_holdout(text: str, share: float, salt: str = "voc-sentiment-holdout") -> bool:
+    h = hashlib.blake2b((salt + text).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(h, "little") % 10_000 < share * 10_000
+
+
+@dataclass(slots=True)
+class TrainConfig:
+    C: float = 10.0
+    hash_bits: int = 20
+    max_n: int = 4
+    min_df: int = 2
+    lexicon_scale: float = 3.0
+    calibration_share: float = 0.1
+    self_train_share: float = 0.8
+    self_train_rounds: int = 2
+
+
+@dataclass(slots=True)
+class TrainReport:
+    train_rows: int
+    calibration_rows: int
+    neutral_rows: int
+    unlabelled_rows: int
+    calibration_accuracy: float
+    neutral_margin: float
+    seconds: float
+
+
+def train(name: str, corpus: Corpus, lexicon: RuleLexicon, config: TrainConfig | None = None,
+          unlabelled: Corpus | None = None, meta: dict[str, Any] | None = None) -> tuple[SentimentModel, TrainReport]:
+    """Fit on the labelled rows, calibrate on a hashed hold-out, refit on everything."""
+    cfg = config or TrainConfig()
+    t0 = time.perf_counter()
+    polar = corpus.subset([y != NEU for y in corpus.labels])
+    neutral = corpus.subset([y == NEU for y in corpus.labels])
+    if len(set(polar.labels)) < 2:
+        raise ValueError("training data needs both negative and positive rows")
+    hold = [in_holdout(t, cfg.calibration_share) for t in polar.texts]
+    fit_part, cal_part = polar.subset([not h for h in hold]), polar.subset(hold)
+    if len(cal_part) < 20 or len(set(cal_part.labels)) < 2:
+        fit_part = cal_part = polar  # too little data to hold out: calibrate in-sample
+    model = fit(name, fit_part, lexicon, cfg, unlabelled)
+    platt = fit_platt(model.raw_scores(list(zip(cal_part.tokens, cal_part.texts))), cal_part.labels)
+    model.platt = platt
+    cal_acc = polarity_accuracy(model, cal_part)
+    cal_neutral = neutral.subset([in_holdout(t, cfg.calibration_share) for t in neutral.texts])
+    margin = choose_margin(model, cal_part, cal_neutral) if len(cal_neutral) >= 10 else DEFAULT_NEUTRAL_MARGIN
+    if fit_part is not polar:
+        model = fit(name, polar, lexicon, cfg, unlabelled)
+        model.platt = platt
+    model.neutral_margin = margin
+    model.meta = {**(meta or {}), "train_rows": len(polar), "unlabelled_rows": len(unlabelled or ()),
+                  "calibration_accuracy": round(cal_acc, 4), "config": {
+                      k: getattr(cfg, k) for k in cfg.__slots__}}
+    report = TrainReport(len(polar), len(cal_part) if cal_part is not polar else 0, len(neutral),
+                         len(unlabelled or ()), cal_acc, margin, time.perf_counter() - t0)
+    return model, report
+
+
+def fit(name: str, corpus: Corpus, lexicon: RuleLexicon, cfg: TrainConfig,
+        unlabelled: Corpus | None = None) -> SentimentModel:
+    model = _fit_once(name, corpus, lexicon, cfg)
+    vocabulary = _vocabulary(corpus, cfg.min_df)
+    if unlabelled and len(unlabelled) and cfg.self_train_rounds > 0:
+        for _ in range(cfg.self_train_rounds):
+            raw = np.array(model.raw_scores(list(zip(unlabelled.tokens, unlabelled.texts))))
+            top = np.argsort(-np.abs(raw))[: int(len(raw) * cfg.self_train_share)]
+            pseudo = Corpus(corpus.texts + [unlabelled.texts[i] for i in top],
+                            corpus.tokens + [unlabelled.tokens[i] for i in top],
+                            corpus.labels + [int(raw[i] > 0) for i in top])
+            # words come from the labelled text only: unlabelled text adds weight to known words and
+            # hashed n-grams, so no string of it ends up in the model file
+            model = _fit_once(name, pseudo, lexicon, cfg, vocabulary)
+    return model
+
+
+def _vocabulary(corpus: Corpus, min_df: int) -> list[str]:
+    df: Counter[str] = Counter()
+    for toks in corpus.tokens:
+        df.update(set(toks))
+    return sorted(w for w, c in df.items() if c >= min_df)
+
+
+def _fit_once(name: str, corpus: Corpus, lexicon: RuleLexicon, cfg: TrainConfig,
+              vocabulary: list[str] | None = None) -> SentimentModel:
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
+
+    hasher = CharHasher(bits=cfg.hash_bits, max_n=cfg.max_n)
+    size = hasher.size
+    vocab = {w: i for i, w in enumerate(vocabulary if vocabulary is not None else _vocabulary(corpus, cfg.min_df))}
+    rows, cols, scale = [], [], []
+    for i, (text, toks) in enumerate(zip(corpus.texts, corpus.tokens)):
+        buckets = hasher.buckets(text).astype(np.int64)
+        known = np.fromiter((size + vocab[t] for t in toks if t in vocab), dtype=np.int64)
+        c = np.concatenate([buckets, known])
+        cols.append(c)
+        rows.append(np.full(len(c), i, dtype=np.int64))
+        scale.append(1.0 / math.sqrt(max(1, len(buckets) + len(toks))))
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    X = sp.csr_matrix((np.ones(len(c)), (r, c)), shape=(len(corpus), size + len(vocab)))
+    X.sum_duplicates()
+    y = np.asarray(corpus.labels)
+    ratio = _nb_ratio(X, y)
+    Xs = sp.diags(np.asarray(scale)) @ X @ sp.diags(ratio)
+    L = np.array([lexicon.features(toks) for toks in corpus.tokens]) * cfg.lexicon_scale
+    Xs = sp.hstack([Xs, sp.csr_matrix(L)]).tocsr()
+    clf = LogisticRegression(C=cfg.C, solver="liblinear", max_iter=1000, random_state=0)
+    clf.fit(Xs, y)
+    coef = clf.coef_.ravel()
+    w = coef[: X.shape[1]] * ratio
+    inv = sorted(vocab, key=vocab.__getitem__)
+    words = {f: float(w[size + i]) for i, f in enumerate(inv) if w[size + i] != 0.0}
+    lw = tuple(float(x) * cfg.lexicon_scale for x in coef[X.shape[1]:])
+    return SentimentModel(name=name, hasher=hasher, hash_weights=w[:size].astype(np.float32),
+                          word_weights=words, bias=float(clf.intercept_[0]), lexicon=lexicon,
+                          lexicon_weights=lw)  # type: ignore[arg-type]
+
+
+def _nb_ratio(X: Any, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    Xb = X.copy()
+    Xb.data[:] = 1.0
+    p = alpha + np.asarray(Xb[y == POS].sum(axis=0)).ravel()
+    q = alpha + np.asarray(Xb[y == NEG].sum(axis=0)).ravel()
+    return np.log((p / p.sum()) / (q / q.sum()))
+
+
+def fit_platt(raw: Sequence[float], labels: Sequence[int]) -> tuple[float, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=1e4)
+    lr.fit(np.asarray(raw, dtype=np.float64).reshape(-1, 1), np.asarray(labels))
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+def choose_margin(model: SentimentModel, polar: Corpus, neutral: Corpus) -> float:
+    """Neutral margin that maximises 3-class macro-F1 on held-out rows (needs neutral rows)."""
+    both = Corpus(polar.texts + neutral.texts, polar.tokens + neutral.tokens, polar.labels + neutral.labels)
+    best, best_f1 = DEFAULT_NEUTRAL_MARGIN, -1.0
+    for margin in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
+        model.neutral_margin = margin
+        f1 = evaluate(model, both, measure_speed=False).macro_f1
+        if f1 > best_f1:
+            best, best_f1 = margin, f1
+    return best
+
+
+# ------------------------------------------------------------------------------- evaluation
+_PRED = {SentimentLabel.NEGATIVE: NEG, SentimentLabel.POSITIVE: POS, SentimentLabel.NEUTRAL: NEU}
+
+
+@dataclass(slots=True)
+class EvalReport:
+    rows: int
+    accuracy: float  # polarity (P > 0.5) on binary data; the 3-class label when NEUTRAL is gold
+    macro_f1: float
+    neutral_share: float  # share of rows labelled NEUTRAL by the decision rule
+    accuracy_neutral_wrong: float  # 3-class label; on binary data every NEUTRAL counts as wrong
+    confusion: list[list[int]] = field(default_factory=list)  # [gold][pred], NEG/POS/NEU
+    turns_per_s: float = 0.0  # decide() given tokens, one core
+
+
+def polarity_accuracy(model: SentimentModel, corpus: Corpus) -> float:
+    probs = model.probabilities(list(zip(corpus.tokens, corpus.texts)))
+    ok = sum((p > 0.5) == (y == POS) for p, y in zip(probs, corpus.labels))
+    return ok / max(1, len(corpus))
+
+
+def evaluate(model: SentimentModel, corpus: Corpus, measure_speed: bool = True) -> EvalReport:
+    three_class = NEU in corpus.labels
+    confusion = [[0, 0, 0] for _ in range(3)]  # gold x 3-class label
+    polar = [[0, 0], [0, 0]]  # gold x (score > 0), for binary gold
+    decisions = model.decide_many(list(zip(corpus.tokens, corpus.texts)))
+    for d, y in zip(decisions, corpus.labels):
+        confusion[y][_PRED[d.label]] += 1
+        if y != NEU:
+            polar[y][int(d.score > 0)] += 1
+    n = max(1, len(corpus))
+    label_ok = sum(confusion[i][i] for i in range(3))
+    table, classes = (confusion, (NEG, POS, NEU)) if three_class else (polar, (NEG, POS))
+    f1s = []
+    for c in classes:
+        tp = table[c][c]
+        fp = sum(row[c] for row in table) - tp
+        fn = sum(table[c]) - tp
+        f1s.append(2 * tp / max(1, 2 * tp + fp + fn))
+    report = EvalReport(
+        rows=len(corpus),
+        accuracy=(label_ok if three_class else polar[NEG][NEG] + polar[POS][POS]) / n,
+        macro_f1=sum(f1s) / len(f1s),
+        neutral_share=sum(row[NEU] for row in confusion) / n,
+        accuracy_neutral_wrong=label_ok / n,
+        confusion=confusion,
+    )
+    if measure_speed:
+        report.turns_per_s = decide_rate(model, corpus)
+    return report
+
+
+def decide_rate(model: SentimentModel, corpus: Corpus, seconds: float = 1.0, batch: int = 10) -> float:
+    """Turns/s of decide_many in batches of `batch` turns (the stage decides one conversation,
+    about ten turns, at a time). Best of 3 timed passes: on a shared machine the least
+    disturbed pass is the most honest."""
+    best = 0.0
+    pairs = list(zip(corpus.tokens[:5000], corpus.texts[:5000]))
+    if not pairs:
+        return 0.0
+    batches = [pairs[i:i + batch] for i in range(0, len(pairs), batch)]
+    decide = model.decide_many
+    for _ in range(3):
+        n, t0 = 0, time.perf_counter()
+        while True:
+            for b in batches:
+                decide(b)
+            n += len(pairs)
+            dt = time.perf_counter() - t0
+            if dt >= seconds / 3:
+                break
+        best = max(best, n / dt)
+    return best
