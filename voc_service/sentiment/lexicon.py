@@ -22,7 +22,7 @@ _PUNCT = frozenset("，。！？；,.!?;~～…\n 、")
 
 # token kinds in the lookup table (the first list a token is in wins, in this order)
 (_K_PUNCT, _K_CONCESSIVE, _K_CONTRAST, _K_NEGATOR, _K_RHETORICAL, _K_DEGREE, _K_DEG_OR_POS, _K_LUKEWARM,
- _K_WORD, _K_PROJECT_WORD) = range(10)
+ _K_POLITE, _K_WORD, _K_PROJECT_WORD) = range(11)
 
 _HAND_WEIGHT = 2.0  # project-written words count double against package-lexicon scores
 _SCORE_CAP = 3.0
@@ -98,7 +98,8 @@ class RuleResult(NamedTuple):
     positive: int  # sentiment words that came out positive / negative after the rules
     negative: int
     turned: bool  # a negator or a contrast word changed what a project-lexicon word contributes
-    strong: int  # sentiment words with |value| >= 1 (package lexicons give 您 or 帮 small scores)
+    strong: int  # sentiment words with |value| >= 1 (package lexicons give 您 or 帮 small scores),
+    # politeness (谢谢, 麻烦) not counted
 
     @property
     def verdict(self) -> float:
@@ -136,13 +137,17 @@ class RuleLexicon:
         for w in self.rules.lukewarm:
             table.setdefault(w, (_K_LUKEWARM, _LUKEWARM_SCORE))
         project = set(self.rules.positive) | set(self.rules.negative)
+        polite = set(self.rules.politeness)
         for w, v in self.scores.items():
-            table.setdefault(w, (_K_PROJECT_WORD if w in project else _K_WORD, v))
+            table.setdefault(w, (_K_POLITE if w in polite else _K_PROJECT_WORD if w in project else _K_WORD, v))
         # the segmenter keeps 太贵, 好慢, 很差 as one token: score them as degree + word
         single = [(w, v, _K_PROJECT_WORD if w in project else _K_WORD) for w, v in self.scores.items() if len(w) == 1]
         for d, dv in [*((d, dv) for d, dv in self.rules.degree.items() if len(d) == 1 and dv > 1.0), ("好", 2.0)]:
             for w, v, k in single:
-                table.setdefault(d + w, (k, v * dv))
+                current = table.get(d + w)
+                # a compound of a project word beats a package score for the compound (太贵 -0.4)
+                if current is None or (k == _K_PROJECT_WORD and current[0] == _K_WORD):
+                    table[d + w] = (k, v * dv)
         self._table = table
         self._question = re.compile(self.rules.question_pattern)
         # project-written words only: package lexicons also score 什么 or 时候
@@ -174,7 +179,7 @@ class RuleLexicon:
                     npos += 1
                 elif v < 0:
                     nneg += 1
-                if v >= 1.0 or v <= -1.0:
+                if (v >= 1.0 or v <= -1.0) and kind != _K_POLITE:  # 谢谢 after a request is manners
                     strong += 1
                 if kind == _K_PROJECT_WORD:  # rules trust only the curated words (not 理 in 没人理)
                     turned = turned or negated or after

@@ -35,6 +35,7 @@ DEFAULT_MODEL = "default"
 DEFAULT_NEUTRAL_MARGIN = 0.4  # |score| < 0.4, i.e. 0.3 < P(positive) < 0.7
 RULE_MIN = 1.0  # |lexicon verdict| from which a negation / contrast rule overrides the model
 RULE_MAX_CHARS = 20  # ... in a turn this short: in long reviews the n-grams know better (measured)
+SHORT_TURN_CHARS = 8  # 太好了, 好的谢谢: too few n-grams to outvote a curated word (a coin flip on reviews)
 
 
 def _slog(x: float) -> float:
@@ -95,10 +96,11 @@ class SentimentModel:
         """Score, label and confidence of each (tokens, text) turn. The rule, in order:
 
         1. score = 2 P(positive) - 1 from the calibrated model;
-        2. negation / contrast: when a negator or 但是 turned a project-lexicon word (不是很满意,
-           虽然不错，但是太贵了) in a short turn and the lexicon rules clearly disagree with the
-           model's sign, the rules decide: score = tanh(verdict / 2). N-gram weights learned from reviews cannot
-           know that 很满意 after 不是 means the opposite;
+        2. rules over n-grams: when a negator or 但是 turned a project-lexicon word (不是很满意,
+           虽然不错，但是太贵了) in a turn of at most 20 characters, or a turn of at most 8 characters
+           holds a project-lexicon word (太好了), and the lexicon rules clearly disagree with the
+           model's sign, the rules decide: score = tanh(verdict / 2). N-gram weights learned from
+           reviews cannot know that 很满意 after 不是 means the opposite;
         3. neutral cues: a question, a lukewarm remark (还行吧), or a turn without any clear
            sentiment word (|lexicon value| >= 1), and no project-lexicon sentiment word either: the score keeps its direction but is
            shrunk into the neutral zone (x margin). A review-trained model reads 什么时候发货? or
@@ -116,7 +118,10 @@ class SentimentModel:
         for (tokens, text), p, r, hot in zip(items, self.probabilities(items, rules), rules, flags):
             score = 2.0 * p - 1.0
             verdict = r.verdict
-            if r.turned and len(text) <= RULE_MAX_CHARS and abs(verdict) >= RULE_MIN and verdict * score < 0:
+            if verdict * score < 0 and abs(verdict) >= RULE_MIN and (
+                (r.turned and len(text) <= RULE_MAX_CHARS)
+                or (len(text) <= SHORT_TURN_CHARS and lex.has_strong_word(tokens))
+            ):
                 score = math.tanh(verdict / 2.0)
             if abs(score) >= m and not hot and not lex.has_strong_word(tokens) and (
                 r.strong == 0 or lex.is_question(text) or lex.has_lukewarm_word(tokens)

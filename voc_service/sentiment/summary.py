@@ -18,9 +18,11 @@ from voc_service.domain import (
     Trajectory,
     TurnAnalysis,
 )
+from voc_service.sentiment.lexicon import load_rule_words
 
 TRAJECTORY_DELTA = 0.3  # end - start beyond this is improved / worsened
-CLEARLY_NEGATIVE = -0.6  # a customer turn at or below this makes the conversation a complaint
+CLEARLY_NEGATIVE = -0.6  # a customer turn at or below this, with a negative word or an emotion cue
+# as evidence, makes the conversation a complaint (the score alone misreads chat: 转人工客服,谢谢)
 AGENT_NEGATIVE = -0.6  # an impolite agent turn at or below this counts as negative tone
 REPEAT_SIMILARITY = 0.6  # token Jaccard of two customer questions that ask the same thing
 
@@ -43,6 +45,14 @@ class ConversationCues:
     unresolved: tuple[str, ...]
     agent_polite: tuple[str, ...]
     agent_rude: tuple[str, ...]
+    problem: tuple[str, ...]
+    problem_negated: tuple[str, ...]
+    negative_words: frozenset[str] = frozenset()  # the project's negative sentiment words
+
+    def reports_problem(self, text: str) -> bool:
+        for phrase in self.problem_negated:
+            text = text.replace(phrase, "")
+        return _has(text, self.problem)
 
 
 def load_cues(path: str | None = None) -> ConversationCues:
@@ -52,7 +62,9 @@ def load_cues(path: str | None = None) -> ConversationCues:
     else:
         doc = json.loads(resources.files("voc_service.sentiment.data")
                          .joinpath("conversation_cues.json").read_text("utf-8"))
-    return ConversationCues(**{k: tuple(doc[k]) for k in ConversationCues.__slots__})
+    fields = [k for k in ConversationCues.__slots__ if k != "negative_words"]
+    return ConversationCues(**{k: tuple(doc[k]) for k in fields},
+                            negative_words=frozenset(load_rule_words().negative))
 
 
 def _has(text: str, phrases: tuple[str, ...]) -> bool:
@@ -108,7 +120,10 @@ def summarise(turns: list[TurnAnalysis], cues: ConversationCues) -> Conversation
         out.complaint_reasons.append("escalation_threat")
     if EmotionKind.ANGER in kinds:
         out.complaint_reasons.append("anger")
-    if min(scores) <= CLEARLY_NEGATIVE:
+    if any(cues.reports_problem(t.text) for t in customer):
+        out.complaint_reasons.append("problem_report")
+    if any(t.sentiment.score <= CLEARLY_NEGATIVE and (  # type: ignore[union-attr]
+            t.emotions or not cues.negative_words.isdisjoint(t.tokens)) for t in customer):
         out.complaint_reasons.append("clearly_negative")
     out.complaint = bool(out.complaint_reasons)
 

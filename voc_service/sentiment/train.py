@@ -94,16 +94,24 @@ class TrainReport:
 
 
 def train(name: str, corpus: Corpus, lexicon: RuleLexicon, config: TrainConfig | None = None,
-          unlabelled: Corpus | None = None, meta: dict[str, Any] | None = None) -> tuple[SentimentModel, TrainReport]:
-    """Fit on the labelled rows, calibrate on a hashed hold-out, refit on everything."""
+          unlabelled: Corpus | None = None, meta: dict[str, Any] | None = None,
+          calibration: Corpus | None = None) -> tuple[SentimentModel, TrainReport]:
+    """Fit on the labelled rows, calibrate on a hashed hold-out, refit on everything. With a
+    separate `calibration` set (labelled in-domain rows) the model is fitted once on all rows and
+    calibrated on that set."""
     cfg = config or TrainConfig()
     t0 = time.perf_counter()
     polar = corpus.subset([y != NEU for y in corpus.labels])
     neutral = corpus.subset([y == NEU for y in corpus.labels])
     if len(set(polar.labels)) < 2:
         raise ValueError("training data needs both negative and positive rows")
-    hold = [in_holdout(t, cfg.calibration_share) for t in polar.texts]
-    fit_part, cal_part = polar.subset([not h for h in hold]), polar.subset(hold)
+    if calibration is not None:
+        fit_part, cal_part = polar, calibration.subset([y != NEU for y in calibration.labels])
+        if len(set(cal_part.labels)) < 2:
+            raise ValueError("calibration data needs both negative and positive rows")
+    else:
+        hold = [in_holdout(t, cfg.calibration_share) for t in polar.texts]
+        fit_part, cal_part = polar.subset([not h for h in hold]), polar.subset(hold)
     if len(cal_part) < 20 or len(set(cal_part.labels)) < 2:
         fit_part = cal_part = polar  # too little data to hold out: calibrate in-sample
     model = fit(name, fit_part, lexicon, cfg, unlabelled)
