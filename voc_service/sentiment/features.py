@@ -16,7 +16,7 @@ import numpy as np
 
 # Multiplicative hashing on uint32 code points (wrap-around arithmetic); stored in every model
 # file, so a model keeps working even if these defaults change one day.
-DEFAULT_MULTIPLIERS = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F)
+DEFAULT_MULTIPLIERS = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0xD3A2646D)
 DEFAULT_BIGRAM_XOR = 0x165667B1  # so that bigram buckets do not line up with unigram ones
 
 
