@@ -6,6 +6,7 @@ reviewer can trace every number back to the turns that produced it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from statistics import fmean
@@ -40,19 +41,19 @@ ADJUST = {
 
 @dataclass(frozen=True, slots=True)
 class ConversationCues:
-    resolution_strong: tuple[str, ...]
-    resolution_weak: tuple[str, ...]
-    unresolved: tuple[str, ...]
-    agent_polite: tuple[str, ...]
-    agent_rude: tuple[str, ...]
-    problem: tuple[str, ...]
-    problem_negated: tuple[str, ...]
+    """Each cue list compiled into one alternation: one C-level search per turn and list."""
+
+    resolution_strong: re.Pattern[str]
+    resolution_weak: re.Pattern[str]
+    unresolved: re.Pattern[str]
+    agent_polite: re.Pattern[str]
+    agent_rude: re.Pattern[str]
+    problem: re.Pattern[str]
+    problem_negated: re.Pattern[str]
     negative_words: frozenset[str] = frozenset()  # the project's negative sentiment words
 
     def reports_problem(self, text: str) -> bool:
-        for phrase in self.problem_negated:
-            text = text.replace(phrase, "")
-        return _has(text, self.problem)
+        return _has(self.problem_negated.sub("", text), self.problem)
 
 
 def load_cues(path: str | None = None) -> ConversationCues:
@@ -63,12 +64,16 @@ def load_cues(path: str | None = None) -> ConversationCues:
         doc = json.loads(resources.files("voc_service.sentiment.data")
                          .joinpath("conversation_cues.json").read_text("utf-8"))
     fields = [k for k in ConversationCues.__slots__ if k != "negative_words"]
-    return ConversationCues(**{k: tuple(doc[k]) for k in fields},
+    return ConversationCues(**{k: _alternation(doc[k]) for k in fields},
                             negative_words=frozenset(load_rule_words().negative))
 
 
-def _has(text: str, phrases: tuple[str, ...]) -> bool:
-    return any(p in text for p in phrases)
+def _alternation(phrases: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(p) for p in sorted(set(phrases), key=len, reverse=True)) or "(?!)")
+
+
+def _has(text: str, pattern: re.Pattern[str]) -> bool:
+    return pattern.search(text) is not None
 
 
 def _is_question(turn: TurnAnalysis) -> bool:
