@@ -164,7 +164,8 @@ def _print_analysis(item: Generated, analysis: analysis_pb2.ConversationAnalysis
         print(f"  customer: start {s.customer_start:+.2f} end {s.customer_end:+.2f} min {s.customer_min:+.2f} "
               f"({analysis_pb2.ConversationSentiment.Trajectory.Name(s.trajectory).lower()}); "
               f"complaint={s.complaint}{' (' + ', '.join(s.complaint_reasons) + ')' if s.complaint else ''}; "
-              f"satisfaction {s.customer_satisfaction:+.2f} from {dict(sorted(s.satisfaction_factors.items()))}")
+              f"satisfaction {s.customer_satisfaction:+.2f} = "
+              + " ".join(f"{k} {v:+.2f}" for k, v in sorted(s.satisfaction_factors.items())))
 
 
 def _report_metrics(port: int | None) -> None:
@@ -184,4 +185,4 @@ def _report_metrics(port: int | None) -> None:
     print("  mean time per conversation by stage (store: per batch):")
     for stage, total in sums.items():
         if counts.get(stage):
-            print(f"    {stage:<10} {1e6 * total / counts[stage]:8.1f} µs")
+            print(f"    {stage:<22} {1e6 * total / counts[stage]:8.1f} µs")

@@ -27,6 +27,9 @@ _PUNCT = frozenset("，。！？；,.!?;~～…\n 、")
 _HAND_WEIGHT = 2.0  # project-written words count double against package-lexicon scores
 _SCORE_CAP = 3.0
 _LUKEWARM_SCORE = 0.4  # 还行吧: mildly positive words said without enthusiasm
+# a package word counts as a clear sentiment word only when several lexicons agree: BosonNLP alone
+# scores 旗舰店 +1.7 and 知道 +2 (capped), one curated list gives 1
+_STRONG = 2.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +101,7 @@ class RuleResult(NamedTuple):
     positive: int  # sentiment words that came out positive / negative after the rules
     negative: int
     turned: bool  # a negator or a contrast word changed what a project-lexicon word contributes
-    strong: int  # sentiment words with |value| >= 1 (package lexicons give 您 or 帮 small scores),
-    # politeness (谢谢, 麻烦) not counted
+    strong: int  # clear sentiment words: project words, or package words several lexicons agree on
 
     @property
     def verdict(self) -> float:
@@ -151,8 +153,10 @@ class RuleLexicon:
         self._table = table
         self._question = re.compile(self.rules.question_pattern)
         # project-written words only: package lexicons also score 什么 or 时候
-        self._strong = (frozenset(self.rules.positive) | frozenset(self.rules.negative)) - frozenset(
-            self.rules.politeness)  # 谢谢 after a request is manners, not sentiment
+        words = set(self.rules.positive) | set(self.rules.negative)
+        # 不快 / 没好 are one token to the segmenter: a negated project word is still a clear one
+        words |= {n + w for n in ("不", "没") for w in list(words) if len(w) == 1}
+        self._strong = frozenset(words - set(self.rules.politeness))  # 谢谢 after a request is manners
         self._lukewarm = frozenset(self.rules.lukewarm)
 
     def analyse(self, tokens: list[str]) -> RuleResult:
@@ -179,8 +183,8 @@ class RuleLexicon:
                     npos += 1
                 elif v < 0:
                     nneg += 1
-                if (v >= 1.0 or v <= -1.0) and kind != _K_POLITE:  # 谢谢 after a request is manners
-                    strong += 1
+                if kind == _K_PROJECT_WORD or v >= _STRONG or v <= -_STRONG:
+                    strong += 1  # not 谢谢 after a request (manners) nor one noisy package score
                 if kind == _K_PROJECT_WORD:  # rules trust only the curated words (not 理 in 没人理)
                     turned = turned or negated or after
                 negated, degree = False, 1.0

@@ -102,7 +102,7 @@ class SentimentModel:
            model's sign, the rules decide: score = tanh(verdict / 2). N-gram weights learned from
            reviews cannot know that 很满意 after 不是 means the opposite;
         3. neutral cues: a question, a lukewarm remark (还行吧), or a turn without any clear
-           sentiment word (|lexicon value| >= 1), and no project-lexicon sentiment word either: the score keeps its direction but is
+           sentiment word (RuleResult.strong == 0), and no project-lexicon sentiment word either: the score keeps its direction but is
            shrunk into the neutral zone (x margin). A review-trained model reads 什么时候发货? or
            帮我查一下物流 as a complaint about shipping; in service chat they are plain requests.
            A turn the emotion stage flagged (`charged`: anger, anxiety, disappointment,
