@@ -97,9 +97,13 @@ def main() -> None:
             labels[t["role"]][s.get("label", "")] += 1
             if t["role"] == "CUSTOMER" and t.get("redactedText", "").strip():
                 customer.append((t["redactedText"], s.get("label", ""), s.get("score", 0.0)))
-    print(f"sentiment labels: {({k: dict(v) for k, v in labels.items()})}")
-    print(f"complaint conversations: {complaints} of {len(results)} ({100 * complaints / max(1, len(results)):.1f}%); "
-          f"customer_satisfaction median {sorted(satisfaction)[len(satisfaction) // 2]:+.2f}" if satisfaction else "")
+    print(f"sentiment labels: { ({k: dict(v) for k, v in labels.items()}) }")
+    print(
+        f"complaint conversations: {complaints} of {len(results)} ({100 * complaints / max(1, len(results)):.1f}%); "
+        f"customer_satisfaction median {sorted(satisfaction)[len(satisfaction) // 2]:+.2f}"
+        if satisfaction
+        else ""
+    )
     sample = random.Random(20261122).sample(customer, min(20, len(customer)))
     print("20 random customer turns (seeded):\n| # | turn | label | score |\n|---|---|---|---|")
     for i, (text, label, score) in enumerate(sample, 1):

@@ -64,8 +64,10 @@ def baselines(sample: list[tuple[str, int, str]]) -> dict:
     t0 = time.perf_counter()
     pred = [SnowNLP(t).sentiments > 0.5 for t, _, _ in sample]
     dt = time.perf_counter() - t0
-    out["snownlp"] = {"accuracy": sum(p == (y == 1) for p, (_, y, _) in zip(pred, sample)) / len(sample),
-                      "reviews_per_s": len(sample) / dt}
+    out["snownlp"] = {
+        "accuracy": sum(p == (y == 1) for p, (_, y, _) in zip(pred, sample)) / len(sample),
+        "reviews_per_s": len(sample) / dt,
+    }
     try:
         from cnsenti import Sentiment
     except ImportError:
@@ -77,8 +79,10 @@ def baselines(sample: list[tuple[str, int, str]]) -> dict:
         c = senti.sentiment_count(t)
         pred.append(c["pos"] > c["neg"])  # ties (mostly 0 / 0) count as negative
     dt = time.perf_counter() - t0
-    out["cnsenti"] = {"accuracy": sum(p == (y == 1) for p, (_, y, _) in zip(pred, sample)) / len(sample),
-                      "reviews_per_s": len(sample) / dt}
+    out["cnsenti"] = {
+        "accuracy": sum(p == (y == 1) for p, (_, y, _) in zip(pred, sample)) / len(sample),
+        "reviews_per_s": len(sample) / dt,
+    }
     return out
 
 
@@ -91,8 +95,7 @@ def chat_stage_speed(model) -> dict:
     convs = []
     for g in generate(GeneratorConfig(seed=21, conversations_per_day=2000)):
         a = pipe.analyze(g.conversation)
-        convs.append(([(t.tokens, t.text) for t in a.turns],
-                      [bool(t.emotions) for t in a.turns]))
+        convs.append(([(t.tokens, t.text) for t in a.turns], [bool(t.emotions) for t in a.turns]))
     turns = sum(len(c[0]) for c in convs)
     runs = []
     for _ in range(5):
@@ -119,15 +122,53 @@ def train_8020(rows: list[tuple[str, int, str]]) -> dict:
             w.writerows((c, y, t) for t, y, c in part)
     voc = str(ROOT / ".venv" / "bin" / "voc")
     t0 = time.perf_counter()
-    train = subprocess.run([voc, "sentiment", "train", "--csv", str(work / "train.csv"), "--text-column", "review",
-                            "--label-column", "label", "--out", str(work / "model"), "--name", "shopping-8020"],
-                           check=True, capture_output=True, text=True)
+    train = subprocess.run(
+        [
+            voc,
+            "sentiment",
+            "train",
+            "--csv",
+            str(work / "train.csv"),
+            "--text-column",
+            "review",
+            "--label-column",
+            "label",
+            "--out",
+            str(work / "model"),
+            "--name",
+            "shopping-8020",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     train_s = time.perf_counter() - t0
-    ev = subprocess.run([voc, "sentiment", "eval", "--csv", str(work / "test.csv"), "--text-column", "review",
-                         "--label-column", "label", "--model", str(work / "model"), "--json"],
-                        check=True, capture_output=True, text=True)
-    return {"train_rows": len(parts["train"]), "test_rows": len(parts["test"]), "train_seconds": train_s,
-            "train_output": json.loads(train.stdout), "eval": json.loads(ev.stdout)}
+    ev = subprocess.run(
+        [
+            voc,
+            "sentiment",
+            "eval",
+            "--csv",
+            str(work / "test.csv"),
+            "--text-column",
+            "review",
+            "--label-column",
+            "label",
+            "--model",
+            str(work / "model"),
+            "--json",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return {
+        "train_rows": len(parts["train"]),
+        "test_rows": len(parts["test"]),
+        "train_seconds": train_s,
+        "train_output": json.loads(train.stdout),
+        "eval": json.loads(ev.stdout),
+    }
 
 
 def main() -> int:
@@ -152,13 +193,23 @@ def main() -> int:
 
     model = load_model(default_model_dir())
     prepare = text_preparer(Settings())
-    result: dict = {"model": model.version, "rows": len(rows), "overlap_dropped": overlap,
-                    "tune_rows": len(tune), "final_rows": len(final), "sample_rows": len(sample)}
+    result: dict = {
+        "model": model.version,
+        "rows": len(rows),
+        "overlap_dropped": overlap,
+        "tune_rows": len(tune),
+        "final_rows": len(final),
+        "sample_rows": len(sample),
+    }
     for name, part in (("final", final), ("tune", tune), ("sample", sample)):
         corpus = prepare([t for t, _, _ in part], [y for _, y, _ in part])
         rep = evaluate(model, corpus, measure_speed=(name == "sample"))
-        result[name] = {"accuracy": rep.accuracy, "macro_f1": rep.macro_f1, "neutral_share": rep.neutral_share,
-                        "accuracy_neutral_counted_wrong": rep.accuracy_neutral_wrong}
+        result[name] = {
+            "accuracy": rep.accuracy,
+            "macro_f1": rep.macro_f1,
+            "neutral_share": rep.neutral_share,
+            "accuracy_neutral_counted_wrong": rep.accuracy_neutral_wrong,
+        }
         if name == "final":
             decisions = model.decide_many(list(zip(corpus.tokens, corpus.texts)))
             per: dict[str, list[int]] = {}

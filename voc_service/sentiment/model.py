@@ -38,10 +38,6 @@ RULE_MAX_CHARS = 20  # ... in a turn this short: in long reviews the n-grams kno
 SHORT_TURN_CHARS = 8  # 太好了, 好的谢谢: too few n-grams to outvote a curated word (a coin flip on reviews)
 
 
-def _slog(x: float) -> float:
-    return math.copysign(math.log1p(abs(x)), x)
-
-
 class ModelFormatError(ValueError):
     """A model directory that is missing files or was written in another format."""
 
@@ -61,8 +57,9 @@ class SentimentModel:
     version: str = ""  # name@content-hash, set when saved or loaded
 
     # ---------------------------------------------------------------- inference
-    def raw_scores(self, items: Sequence[tuple[list[str], str]],
-                   rules: Sequence[RuleResult] | None = None) -> list[float]:
+    def raw_scores(
+        self, items: Sequence[tuple[list[str], str]], rules: Sequence[RuleResult] | None = None
+    ) -> list[float]:
         """Uncalibrated scores of (tokens, text) pairs; one vectorised hashing pass for all."""
         n = len(items)
         buckets, owner = self.hasher.buckets_many([text for _, text in items])
@@ -75,15 +72,16 @@ class SentimentModel:
         out = []
         for (tokens, _), hs, hc, r in zip(items, hash_sum, hash_count, rules):
             s = (hs + sum(map(get, tokens, repeat(0.0)))) / math.sqrt(max(1, hc + len(tokens))) + bias
-            out.append(s + w0 * _slog(r.total) + w1 * _slog(r.after_contrast or 0.0)
-                       + w2 * math.log1p(r.positive) + w3 * math.log1p(r.negative))
+            f0, f1, f2, f3 = r.features()
+            out.append(s + w0 * f0 + w1 * f1 + w2 * f2 + w3 * f3)
         return out
 
     def raw_score(self, tokens: list[str], text: str) -> float:
         return self.raw_scores([(tokens, text)])[0]
 
-    def probabilities(self, items: Sequence[tuple[list[str], str]],
-                      rules: Sequence[RuleResult] | None = None) -> list[float]:
+    def probabilities(
+        self, items: Sequence[tuple[list[str], str]], rules: Sequence[RuleResult] | None = None
+    ) -> list[float]:
         """Calibrated P(positive) of each item."""
         a, c = self.platt
         return [1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, a * r + c)))) for r in self.raw_scores(items, rules)]
@@ -91,8 +89,9 @@ class SentimentModel:
     def probability(self, tokens: list[str], text: str) -> float:
         return self.probabilities([(tokens, text)])[0]
 
-    def decide_many(self, items: Sequence[tuple[list[str], str]],
-                    charged: Sequence[bool] | None = None) -> list[TurnSentiment]:
+    def decide_many(
+        self, items: Sequence[tuple[list[str], str]], charged: Sequence[bool] | None = None
+    ) -> list[TurnSentiment]:
         """Score, label and confidence of each (tokens, text) turn. The rule, in order:
 
         1. score = 2 P(positive) - 1 from the calibrated model;
@@ -102,9 +101,10 @@ class SentimentModel:
            model's sign, the rules decide: score = tanh(verdict / 2). N-gram weights learned from
            reviews cannot know that 很满意 after 不是 means the opposite;
         3. neutral cues: a question, a lukewarm remark (还行吧), or a turn without any clear
-           sentiment word (RuleResult.strong == 0), and no project-lexicon sentiment word either: the score keeps its direction but is
-           shrunk into the neutral zone (x margin). A review-trained model reads 什么时候发货? or
-           帮我查一下物流 as a complaint about shipping; in service chat they are plain requests.
+           sentiment word (RuleResult.strong == 0), and no project-lexicon sentiment word either:
+           the score keeps its direction but is shrunk into the neutral zone (x margin). A
+           review-trained model reads 什么时候发货? or 帮我查一下物流 as a complaint about shipping;
+           in service chat they are plain requests.
            A turn the emotion stage flagged (`charged`: anger, anxiety, disappointment,
            escalation) gets no neutral cue: 为什么还不发货?都一周了! is a complaint;
         4. label: POSITIVE if score >= margin, NEGATIVE if score <= -margin, else NEUTRAL;
@@ -118,13 +118,18 @@ class SentimentModel:
         for (tokens, text), p, r, hot in zip(items, self.probabilities(items, rules), rules, flags):
             score = 2.0 * p - 1.0
             verdict = r.verdict
-            if verdict * score < 0 and abs(verdict) >= RULE_MIN and (
-                (r.turned and len(text) <= RULE_MAX_CHARS)
-                or (len(text) <= SHORT_TURN_CHARS and lex.has_strong_word(tokens))
+            curated = lex.has_strong_word(tokens)
+            if (
+                verdict * score < 0
+                and abs(verdict) >= RULE_MIN
+                and ((r.turned and len(text) <= RULE_MAX_CHARS) or (len(text) <= SHORT_TURN_CHARS and curated))
             ):
                 score = math.tanh(verdict / 2.0)
-            if abs(score) >= m and not hot and not lex.has_strong_word(tokens) and (
-                r.strong == 0 or lex.is_question(text) or lex.has_lukewarm_word(tokens)
+            if (
+                abs(score) >= m
+                and not hot
+                and not curated
+                and (r.strong == 0 or lex.is_question(text) or lex.has_lukewarm_word(tokens))
             ):
                 score *= m
             if score >= m:
@@ -155,10 +160,15 @@ class SentimentModel:
             lexicon_scores=np.array([self.lexicon.scores[w] for w in words], dtype=np.float32),
         )
         doc = {
-            "format": FORMAT, "name": self.name, "hasher": self.hasher.to_json(),
-            "bias": self.bias, "platt": list(self.platt),
-            "lexicon_weights": list(self.lexicon_weights), "neutral_margin": self.neutral_margin,
-            "rules": self.lexicon.rules.to_json(), "meta": self.meta,
+            "format": FORMAT,
+            "name": self.name,
+            "hasher": self.hasher.to_json(),
+            "bias": self.bias,
+            "platt": list(self.platt),
+            "lexicon_weights": list(self.lexicon_weights),
+            "neutral_margin": self.neutral_margin,
+            "rules": self.lexicon.rules.to_json(),
+            "meta": self.meta,
         }
         blob = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
         (d / "model.npz").write_bytes(buf.getvalue())
@@ -186,9 +196,12 @@ def load_model(directory: str | Path) -> SentimentModel:
         rules = RuleWords.from_json(doc["rules"])
         lexicon = RuleLexicon(rules, dict(zip(z["lexicon_words"].tolist(), z["lexicon_scores"].tolist())))
         model = SentimentModel(
-            name=str(doc["name"]), hasher=hasher, hash_weights=hw,
+            name=str(doc["name"]),
+            hasher=hasher,
+            hash_weights=hw,
             word_weights=dict(zip(z["word_features"].tolist(), z["word_weights"].tolist())),
-            bias=float(doc["bias"]), lexicon=lexicon,
+            bias=float(doc["bias"]),
+            lexicon=lexicon,
             lexicon_weights=tuple(float(x) for x in doc["lexicon_weights"]),  # type: ignore[arg-type]
             platt=(float(doc["platt"][0]), float(doc["platt"][1])),
             neutral_margin=float(doc.get("neutral_margin", DEFAULT_NEUTRAL_MARGIN)),

@@ -52,10 +52,10 @@ class ConversationSentimentStage:
     agent negative-tone turns, from the per-turn results (needs `sentiment`; reads `emotion`)."""
 
     name = "conversation_sentiment"
-    version = "1"
 
     def __init__(self, settings: Settings) -> None:
         self.cues = load_cues(str(settings.conversation_cues) if settings.conversation_cues else None)
+        self.version = self.cues.version
 
     def __call__(self, work: Work) -> None:
         work.analysis.sentiment = summarise(work.analysis.turns, self.cues)

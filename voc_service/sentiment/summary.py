@@ -5,6 +5,7 @@ reviewer can trace every number back to the turns that produced it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ class ConversationCues:
     problem: re.Pattern[str]
     problem_negated: re.Pattern[str]
     negative_words: frozenset[str] = frozenset()  # the project's negative sentiment words
+    version: str = ""  # hash of the cue file and the negative words: results change with either
 
     def reports_problem(self, text: str) -> bool:
         return _has(self.problem_negated.sub("", text), self.problem)
@@ -61,11 +63,15 @@ def load_cues(path: str | None = None) -> ConversationCues:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
     else:
-        doc = json.loads(resources.files("voc_service.sentiment.data")
-                         .joinpath("conversation_cues.json").read_text("utf-8"))
-    fields = [k for k in ConversationCues.__slots__ if k != "negative_words"]
-    return ConversationCues(**{k: _alternation(doc[k]) for k in fields},
-                            negative_words=frozenset(load_rule_words().negative))
+        doc = json.loads(
+            resources.files("voc_service.sentiment.data").joinpath("conversation_cues.json").read_text("utf-8")
+        )
+    fields = [k for k in ConversationCues.__slots__ if k not in ("negative_words", "version")]
+    negative = frozenset(load_rule_words().negative)
+    digest = hashlib.sha256(
+        json.dumps([{k: doc[k] for k in fields}, sorted(negative)], ensure_ascii=False).encode("utf-8")
+    ).hexdigest()[:12]
+    return ConversationCues(**{k: _alternation(doc[k]) for k in fields}, negative_words=negative, version=f"1:{digest}")
 
 
 def _alternation(phrases: list[str]) -> re.Pattern[str]:
@@ -100,10 +106,17 @@ def summarise(turns: list[TurnAnalysis], cues: ConversationCues) -> Conversation
     out = ConversationSentiment()
     for t in turns:
         s = t.sentiment
-        if t.role is Role.AGENT and s is not None and (
-            _has(t.text, cues.agent_rude)
-            or (s.label is SentimentLabel.NEGATIVE and s.score <= AGENT_NEGATIVE
-                and not _has(t.text, cues.agent_polite))
+        if (
+            t.role is Role.AGENT
+            and s is not None
+            and (
+                _has(t.text, cues.agent_rude)
+                or (
+                    s.label is SentimentLabel.NEGATIVE
+                    and s.score <= AGENT_NEGATIVE
+                    and not _has(t.text, cues.agent_polite)
+                )
+            )
         ):
             out.agent_negative_turns.append(t.index)
 
@@ -127,13 +140,17 @@ def summarise(turns: list[TurnAnalysis], cues: ConversationCues) -> Conversation
         out.complaint_reasons.append("anger")
     if any(cues.reports_problem(t.text) for t in customer):
         out.complaint_reasons.append("problem_report")
-    if any(t.sentiment.score <= CLEARLY_NEGATIVE and (  # type: ignore[union-attr]
-            t.emotions or not cues.negative_words.isdisjoint(t.tokens)) for t in customer):
+    if any(
+        t.sentiment.score <= CLEARLY_NEGATIVE
+        and (  # type: ignore[union-attr]
+            t.emotions or not cues.negative_words.isdisjoint(t.tokens)
+        )
+        for t in customer
+    ):
         out.complaint_reasons.append("clearly_negative")
     out.complaint = bool(out.complaint_reasons)
 
-    factors = {"end": W_END * out.customer_end, "min": W_MIN * out.customer_min,
-               "mean": W_MEAN * out.customer_mean}
+    factors = {"end": W_END * out.customer_end, "min": W_MIN * out.customer_min, "mean": W_MEAN * out.customer_mean}
     last = customer[-2:]
     last_text = " ".join(t.text for t in last)
     if EmotionKind.ESCALATION in kinds:

@@ -17,7 +17,7 @@ import hashlib
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,18 +51,14 @@ class Corpus:
     labels: list[int]
 
     def subset(self, keep: Sequence[bool]) -> Corpus:
-        return Corpus([t for t, k in zip(self.texts, keep) if k],
-                      [t for t, k in zip(self.tokens, keep) if k],
-                      [y for y, k in zip(self.labels, keep) if k])
+        return Corpus(
+            [t for t, k in zip(self.texts, keep) if k],
+            [t for t, k in zip(self.tokens, keep) if k],
+            [y for y, k in zip(self.labels, keep) if k],
+        )
 
     def __len__(self) -> int:
         return len(self.texts)
-
-
-def prepare(texts: Sequence[str], labels: Sequence[int], segment: Callable[[str], list[str]],
-            normalize: Callable[[str], str]) -> Corpus:
-    norm = [normalize(t) for t in texts]
-    return Corpus(norm, [segment(t) for t in norm], list(labels))
 
 
 def in_holdout(text: str, share: float, salt: str = "voc-sentiment-holdout") -> bool:
@@ -93,9 +89,15 @@ class TrainReport:
     seconds: float
 
 
-def train(name: str, corpus: Corpus, lexicon: RuleLexicon, config: TrainConfig | None = None,
-          unlabelled: Corpus | None = None, meta: dict[str, Any] | None = None,
-          calibration: Corpus | None = None) -> tuple[SentimentModel, TrainReport]:
+def train(
+    name: str,
+    corpus: Corpus,
+    lexicon: RuleLexicon,
+    config: TrainConfig | None = None,
+    unlabelled: Corpus | None = None,
+    meta: dict[str, Any] | None = None,
+    calibration: Corpus | None = None,
+) -> tuple[SentimentModel, TrainReport]:
     """Fit on the labelled rows, calibrate on a hashed hold-out, refit on everything. With a
     separate `calibration` set (labelled in-domain rows) the model is fitted once on all rows and
     calibrated on that set."""
@@ -124,25 +126,39 @@ def train(name: str, corpus: Corpus, lexicon: RuleLexicon, config: TrainConfig |
         model = fit(name, polar, lexicon, cfg, unlabelled)
         model.platt = platt
     model.neutral_margin = margin
-    model.meta = {**(meta or {}), "train_rows": len(polar), "unlabelled_rows": len(unlabelled or ()),
-                  "calibration_accuracy": round(cal_acc, 4), "config": {
-                      k: getattr(cfg, k) for k in cfg.__slots__}}
-    report = TrainReport(len(polar), len(cal_part) if cal_part is not polar else 0, len(neutral),
-                         len(unlabelled or ()), cal_acc, margin, time.perf_counter() - t0)
+    model.meta = {
+        **(meta or {}),
+        "train_rows": len(polar),
+        "unlabelled_rows": len(unlabelled or ()),
+        "calibration_accuracy": round(cal_acc, 4),
+        "config": {k: getattr(cfg, k) for k in cfg.__slots__},
+    }
+    report = TrainReport(
+        len(polar),
+        len(cal_part) if cal_part is not polar else 0,
+        len(neutral),
+        len(unlabelled or ()),
+        cal_acc,
+        margin,
+        time.perf_counter() - t0,
+    )
     return model, report
 
 
-def fit(name: str, corpus: Corpus, lexicon: RuleLexicon, cfg: TrainConfig,
-        unlabelled: Corpus | None = None) -> SentimentModel:
+def fit(
+    name: str, corpus: Corpus, lexicon: RuleLexicon, cfg: TrainConfig, unlabelled: Corpus | None = None
+) -> SentimentModel:
     model = _fit_once(name, corpus, lexicon, cfg)
     vocabulary = _vocabulary(corpus, cfg.min_df)
     if unlabelled and len(unlabelled) and cfg.self_train_rounds > 0:
         for _ in range(cfg.self_train_rounds):
             raw = np.array(model.raw_scores(list(zip(unlabelled.tokens, unlabelled.texts))))
             top = np.argsort(-np.abs(raw))[: int(len(raw) * cfg.self_train_share)]
-            pseudo = Corpus(corpus.texts + [unlabelled.texts[i] for i in top],
-                            corpus.tokens + [unlabelled.tokens[i] for i in top],
-                            corpus.labels + [int(raw[i] > 0) for i in top])
+            pseudo = Corpus(
+                corpus.texts + [unlabelled.texts[i] for i in top],
+                corpus.tokens + [unlabelled.tokens[i] for i in top],
+                corpus.labels + [int(raw[i] > 0) for i in top],
+            )
             # words come from the labelled text only: unlabelled text adds weight to known words and
             # hashed n-grams, so no string of it ends up in the model file
             model = _fit_once(name, pseudo, lexicon, cfg, vocabulary)
@@ -156,8 +172,9 @@ def _vocabulary(corpus: Corpus, min_df: int) -> list[str]:
     return sorted(w for w, c in df.items() if c >= min_df)
 
 
-def _fit_once(name: str, corpus: Corpus, lexicon: RuleLexicon, cfg: TrainConfig,
-              vocabulary: list[str] | None = None) -> SentimentModel:
+def _fit_once(
+    name: str, corpus: Corpus, lexicon: RuleLexicon, cfg: TrainConfig, vocabulary: list[str] | None = None
+) -> SentimentModel:
     import scipy.sparse as sp
     from sklearn.linear_model import LogisticRegression
 
@@ -186,10 +203,16 @@ def _fit_once(name: str, corpus: Corpus, lexicon: RuleLexicon, cfg: TrainConfig,
     w = coef[: X.shape[1]] * ratio
     inv = sorted(vocab, key=vocab.__getitem__)
     words = {f: float(w[size + i]) for i, f in enumerate(inv) if w[size + i] != 0.0}
-    lw = tuple(float(x) * cfg.lexicon_scale for x in coef[X.shape[1]:])
-    return SentimentModel(name=name, hasher=hasher, hash_weights=w[:size].astype(np.float32),
-                          word_weights=words, bias=float(clf.intercept_[0]), lexicon=lexicon,
-                          lexicon_weights=lw)  # type: ignore[arg-type]
+    lw = tuple(float(x) * cfg.lexicon_scale for x in coef[X.shape[1] :])
+    return SentimentModel(
+        name=name,
+        hasher=hasher,
+        hash_weights=w[:size].astype(np.float32),
+        word_weights=words,
+        bias=float(clf.intercept_[0]),
+        lexicon=lexicon,
+        lexicon_weights=lw,
+    )  # type: ignore[arg-type]
 
 
 def _nb_ratio(X: Any, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -280,7 +303,7 @@ def decide_rate(model: SentimentModel, corpus: Corpus, seconds: float = 1.0, bat
     pairs = list(zip(corpus.tokens[:5000], corpus.texts[:5000]))
     if not pairs:
         return 0.0
-    batches = [pairs[i:i + batch] for i in range(0, len(pairs), batch)]
+    batches = [pairs[i : i + batch] for i in range(0, len(pairs), batch)]
     decide = model.decide_many
     for _ in range(3):
         n, t0 = 0, time.perf_counter()

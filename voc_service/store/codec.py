@@ -81,8 +81,10 @@ def summary_payload(summary: ConversationSentiment | None) -> str | None:
     return _dumps(
         {
             "n": summary.customer_turns,
-            "c": [round(x, 4) for x in (summary.customer_start, summary.customer_end,
-                                        summary.customer_min, summary.customer_mean)],
+            "c": [
+                round(x, 4)
+                for x in (summary.customer_start, summary.customer_end, summary.customer_min, summary.customer_mean)
+            ],
             "t": summary.trajectory.value,
             "a": summary.agent_negative_turns,
             "k": summary.complaint_reasons,
@@ -98,9 +100,16 @@ def summary_from_payload(payload: str | None) -> ConversationSentiment | None:
     d = json.loads(payload)
     start, end, low, mean = d["c"]
     return ConversationSentiment(
-        customer_turns=d["n"], customer_start=start, customer_end=end, customer_min=low,
-        customer_mean=mean, trajectory=Trajectory(d["t"]), agent_negative_turns=d["a"],
-        complaint=bool(d["k"]), complaint_reasons=d["k"], customer_satisfaction=d["sat"],
+        customer_turns=d["n"],
+        customer_start=start,
+        customer_end=end,
+        customer_min=low,
+        customer_mean=mean,
+        trajectory=Trajectory(d["t"]),
+        agent_negative_turns=d["a"],
+        complaint=bool(d["k"]),
+        complaint_reasons=d["k"],
+        customer_satisfaction=d["sat"],
         satisfaction_factors=d["f"],
     )
 
@@ -117,8 +126,9 @@ def analysis_from_row(row: dict, conversation: Conversation) -> ConversationAnal
                 redactions=[Redaction(PiiKind(k), s, e) for k, s, e in data["r"]],
                 entities=[Entity(label, s, e, text[s:e]) for label, s, e in data["e"]],
                 emotions=[EmotionHit(EmotionKind(k), s, e) for k, s, e in data.get("m", [])],
-                sentiment=(TurnSentiment(data["s"][0], SentimentLabel(data["s"][1]), data["s"][2])
-                           if "s" in data else None),
+                sentiment=(
+                    TurnSentiment(data["s"][0], SentimentLabel(data["s"][1]), data["s"][2]) if "s" in data else None
+                ),
             )
         )
     return ConversationAnalysis(

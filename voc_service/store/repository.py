@@ -185,8 +185,12 @@ def _stored_select() -> sa.Select:
 def _from_row(row: sa.RowMapping) -> tuple[Conversation, ConversationAnalysis, int]:
     conv = codec.conversation_from_row(dict(row))
     analysis = codec.analysis_from_row(
-        {"conversation_id": row["conversation_id"], "turns": row["analysis_turns"], "versions": row["versions"],
-         "summary": row["summary"]},
+        {
+            "conversation_id": row["conversation_id"],
+            "turns": row["analysis_turns"],
+            "versions": row["versions"],
+            "summary": row["summary"],
+        },
         conv,
     )
     return conv, analysis, row["revision"]
