@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     stages: list[str] = Field(
         default_factory=lambda: [
             "validate", "normalize", "redact", "segment", "entities", "emotion", "sentiment",
-            "conversation_sentiment",
+            "conversation_sentiment", "qa",
         ]
     )
     segmenter: str = Field("rjieba", description="segmenter backend: rjieba (fast) or jieba (reference)")
@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     conversation_cues: Path | None = Field(
         None, description="replacement for the shipped conversation cue file (thanks, unresolved, agent tone)"
     )
+
+    # quality inspection
+    qa_packs: list[Path] = Field(default_factory=list, description="extra rule pack files or directories (YAML)")
+    qa_default_pack: bool = Field(True, description="load the pack shipped in the package")
+    qa_flag_below: float = Field(80.0, ge=0, le=100, description="a QA score under this flags the conversation")
 
 
 def resolve_workers(workers: int) -> int:

@@ -42,7 +42,12 @@ log = logging.getLogger(__name__)
 stages = catalogue.create("voc", "stages")
 # Modules whose import registers built-in stages; later capabilities (sentiment, QA, topics) add
 # their own module here.
-_BUILTIN_STAGE_MODULES = ("voc_service.validation", "voc_service.text.stages", "voc_service.sentiment.stages")
+_BUILTIN_STAGE_MODULES = (
+    "voc_service.validation",
+    "voc_service.text.stages",
+    "voc_service.sentiment.stages",
+    "voc_service.qa.stages",
+)
 
 
 @dataclass(slots=True)

@@ -14,6 +14,15 @@ from voc_service.domain.analysis import (
     TurnSentiment,
 )
 from voc_service.domain.conversation import Conversation, Outcome, Role, Turn
+from voc_service.domain.quality import (
+    Evidence,
+    Finding,
+    Promise,
+    PromiseKind,
+    PromiseStatus,
+    Quality,
+    Severity,
+)
 from voc_service.domain.errors import (
     DeadlineExpired,
     InternalError,
@@ -30,6 +39,13 @@ __all__ = [
     "ConversationSentiment",
     "DeadlineExpired",
     "EmotionHit",
+    "Evidence",
+    "Finding",
+    "Promise",
+    "PromiseKind",
+    "PromiseStatus",
+    "Quality",
+    "Severity",
     "EmotionKind",
     "Entity",
     "InternalError",

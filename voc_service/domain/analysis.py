@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from voc_service.domain.conversation import Role
+from voc_service.domain.quality import Promise, Quality
 
 
 class PiiKind(StrEnum):
@@ -115,6 +116,8 @@ class ConversationAnalysis:
     turns: list[TurnAnalysis] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
     sentiment: ConversationSentiment | None = None
+    quality: Quality | None = None
+    promises: list[Promise] = field(default_factory=list)
 
     @property
     def redaction_kinds(self) -> tuple[str, ...]:

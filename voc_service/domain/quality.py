@@ -1,0 +1,89 @@
+"""What quality inspection finds in a conversation: findings with evidence, a score, promises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+
+@dataclass(slots=True, frozen=True)
+class Evidence:
+    """Where a rule hit: a turn and a code-point span of its stored (redacted) text, end exclusive.
+
+    ``turn_index`` is -1 for a conversation-level finding with nothing to point at (a rule made
+    only of ``not`` conditions)."""
+
+    turn_index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(slots=True)
+class Finding:
+    rule_id: str
+    rule_version: int
+    severity: Severity
+    deduction: float
+    message: str
+    evidence: list[Evidence] = field(default_factory=list)  # first = the primary hit
+    # For promise_broken: the promise this finding refers to ("<conversation_id>#<turn>").
+    ref: str = ""
+
+    @property
+    def primary(self) -> Evidence:
+        return self.evidence[0] if self.evidence else Evidence(-1, 0, 0, "")
+
+
+@dataclass(slots=True)
+class Quality:
+    """score = 100 minus the deductions (floored at 0); flagged when a critical finding exists or
+    the score falls under the configured threshold."""
+
+    score: float = 100.0
+    flagged: bool = False
+    findings: list[Finding] = field(default_factory=list)
+    pack_version: str = ""
+
+
+class PromiseKind(StrEnum):
+    CALLBACK = "callback"
+    VISIT = "visit"
+    REFUND = "refund"
+    DELIVERY = "delivery"
+    HANDLE = "handle"
+
+
+class PromiseStatus(StrEnum):
+    OPEN = "open"
+    FULFILLED = "fulfilled"
+    BROKEN = "broken"
+
+
+@dataclass(slots=True)
+class Promise:
+    """An agent commitment with a deadline, found in one conversation and tracked across later ones."""
+
+    promise_id: str  # "<conversation_id>#<turn_index>"
+    conversation_id: str
+    turn_index: int
+    kind: PromiseKind
+    due_at: datetime
+    made_at: datetime
+    start: int
+    end: int
+    text: str
+    customer_id: str = ""
+    order_id: str = ""
+    status: PromiseStatus = PromiseStatus.OPEN
+    status_at: datetime | None = None
+    status_note: str = ""
+    broken_by: str = ""  # conversation id in which the customer said it did not happen

@@ -1,0 +1,43 @@
+"""Runs a compiled rule set over one conversation: one keyword pass, then each rule's tree.
+
+Rules whose keywords are absent are skipped by a set lookup (``Compiled.triggers``), so a pack of
+hundreds of keyword rules costs little more than the automaton pass itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from voc_service.domain import Evidence, Finding, Quality, Severity, TurnAnalysis
+from voc_service.qa.pack import RuleSet
+from voc_service.qa.view import ConversationView
+
+MAX_EVIDENCE = 5  # per finding: enough for a reviewer, bounded for the store
+
+
+class QaEngine:
+    def __init__(self, ruleset: RuleSet, flag_below: float) -> None:
+        self.ruleset = ruleset
+        self.flag_below = flag_below
+        self.version = ruleset.version
+
+    def inspect(self, turns: Sequence[TurnAnalysis], times: Sequence[datetime | None]) -> Quality:
+        view = ConversationView(turns, times)
+        view.keyword_hits = self.ruleset.context.keywords.scan(view.texts)
+        findings: list[Finding] = []
+        for rule in self.ruleset.rules:
+            ok, hits = rule.condition.evaluate(view)
+            if not ok:
+                continue
+            evidence = [Evidence(i, s, e, view.texts[i][s:e]) for i, s, e in sorted(set(hits))[:MAX_EVIDENCE]]
+            findings.append(Finding(rule.id, rule.version, rule.severity, rule.deduction, rule.message, evidence))
+        return score(findings, self.flag_below, self.version)
+
+
+def score(findings: list[Finding], flag_below: float, pack_version: str) -> Quality:
+    """100 minus the deductions, floored at 0; flagged on a critical finding or a score under
+    ``flag_below``. Also used when a cross-conversation finding (promise_broken) is added later."""
+    value = max(0.0, 100.0 - sum(f.deduction for f in findings))
+    flagged = value < flag_below or any(f.severity is Severity.CRITICAL for f in findings)
+    return Quality(value, flagged, findings, pack_version)
