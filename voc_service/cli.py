@@ -117,8 +117,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log.info("signal received", extra={"signal": signal.Signals(signum).name})
             threading.Thread(target=server.stop, name="shutdown").start()
 
+    def _on_hangup(_signum: int, _frame: object) -> None:
+        def reload() -> None:
+            from voc_service.qa.pack import PackError
+
+            try:
+                server.reload_rules()
+            except (PackError, LookupError) as exc:
+                log.error("rule pack reload rejected; the rules in use stay", extra={"error": str(exc)})
+
+        threading.Thread(target=reload, name="reload-rules").start()
+
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGHUP, _on_hangup)
     server.start()
     server.wait()
     return 0

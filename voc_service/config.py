@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     stages: list[str] = Field(
         default_factory=lambda: [
             "validate", "normalize", "redact", "segment", "entities", "emotion", "sentiment",
-            "conversation_sentiment", "qa",
+            "conversation_sentiment", "qa", "promises",
         ]
     )
     segmenter: str = Field("rjieba", description="segmenter backend: rjieba (fast) or jieba (reference)")

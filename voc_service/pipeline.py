@@ -123,6 +123,13 @@ class Pipeline:
     def set_timer(self, timer: StageTimer | None) -> None:
         self._timer = timer
 
+    def component(self, name: str) -> Stage | None:
+        return next((c for c in self.components if c.name == name), None)
+
+    def refresh_versions(self) -> None:
+        """Re-read component versions (after a stage reloaded its data, e.g. QA rule packs)."""
+        self.versions = {"pipeline": __version__, **{c.name: c.version for c in self.components}}
+
     @classmethod
     def from_settings(
         cls, settings: Settings, store: ConversationStore | None = None, timer: StageTimer | None = None

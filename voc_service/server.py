@@ -18,20 +18,30 @@ from grpc_reflection.v1alpha import reflection
 from voc_service import telemetry
 from voc_service.api.analysis import AnalysisServicer
 from voc_service.api.errors import ErrorAndMetricsInterceptor
-from voc_service.api.pb import analysis_service_pb2, analysis_service_pb2_grpc
+from voc_service.api.pb import (
+    analysis_service_pb2,
+    analysis_service_pb2_grpc,
+    quality_service_pb2,
+    quality_service_pb2_grpc,
+)
+from voc_service.api.quality import QualityServicer
 from voc_service.config import Settings, resolve_workers
 from voc_service.pipeline import Pipeline
 from voc_service.store import open_store
-from voc_service.workers import WorkerPool
+from voc_service.workers import WorkerPool, reload_rules
 
 log = logging.getLogger(__name__)
 
-SERVICE_NAMES = (analysis_service_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name,)
+SERVICE_NAMES = (
+    analysis_service_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name,
+    quality_service_pb2.DESCRIPTOR.services_by_name["QualityService"].full_name,
+)
 
 
 class VocServer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._reload_lock = threading.Lock()
         self.store = open_store(settings.store, settings.sqlite_synchronous)
         self.pipeline = Pipeline.from_settings(settings, self.store, timer=telemetry.observe_stage)
         self._warm_up()
@@ -62,6 +72,9 @@ class VocServer:
         analysis_service_pb2_grpc.add_AnalysisServiceServicer_to_server(
             AnalysisServicer(self.pipeline, settings, self.pool), self.grpc
         )
+        quality_service_pb2_grpc.add_QualityServiceServicer_to_server(
+            QualityServicer(self.pipeline, self.store, settings, self.reload_rules), self.grpc
+        )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
         reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), self.grpc)
         try:
@@ -70,6 +83,21 @@ class VocServer:
             raise OSError(f"could not bind {settings.host}:{settings.port} (in use?)") from exc
         if self.port == 0:
             raise OSError(f"could not bind {settings.host}:{settings.port} (in use?)")
+
+    def reload_rules(self) -> tuple[str, int]:
+        """Re-read the configured rule packs; validate them here first, so a bad pack raises
+        PackError before any process swaps (the rules in use stay). Returns (version, rules)."""
+        from voc_service.qa.stages import qa_sources
+
+        sources = qa_sources(self.settings)
+        with self._reload_lock:
+            version = reload_rules(self.pipeline, sources)
+            if self.pool is not None:
+                self.pool.reload_rules(sources)
+        stage = self.pipeline.component("qa")
+        count = len(stage.engine.ruleset.rules) if stage is not None else 0  # type: ignore[attr-defined]
+        log.info("rule packs reloaded", extra={"pack_version": version, "rules": count})
+        return version, count
 
     def _release(self) -> None:
         if self.pool is not None:

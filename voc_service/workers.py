@@ -51,6 +51,22 @@ def _ping() -> bool:
     return True
 
 
+def _reload_rules(sources: list[tuple[str, str]]) -> str:
+    """Runs in a worker: the same pack texts the serving process validated, so all agree."""
+    assert _pipeline is not None
+    return reload_rules(_pipeline, sources)
+
+
+def reload_rules(pipeline: Pipeline, sources: list[tuple[str, str]]) -> str:
+    """Swap the QA rules of ``pipeline``; raises PackError and keeps the old rules on a bad pack."""
+    stage = pipeline.component("qa")
+    if stage is None:
+        raise LookupError("the qa stage is not configured")
+    version = stage.reload(sources)  # type: ignore[attr-defined]
+    pipeline.refresh_versions()
+    return version
+
+
 def _work(raw: list[bytes | None]) -> tuple[list[AckRecord], list[tuple[str, float]]]:
     assert _pipeline is not None
     msgs = [None if r is None else conversation_pb2.Conversation.FromString(r) for r in raw]
@@ -91,6 +107,23 @@ class WorkerPool:
                 future = None
             parts.append((idx, future))
         return PendingBatch(self, messages, parts)
+
+    def reload_rules(self, sources: list[tuple[str, str]]) -> list[str]:
+        """Reload the QA rules in every worker. Each worker runs tasks in order, so batches sent
+        before this call use the old rules and batches sent after it the new ones."""
+        futures = []
+        for shard in self._shards:
+            try:
+                futures.append(shard.submit(_reload_rules, sources))
+            except BrokenProcessPool:
+                continue
+        out = []
+        for future in futures:
+            try:
+                out.append(future.result(timeout=60))
+            except BrokenProcessPool:
+                log.error("ingest worker died; its share is processed in the serving process")
+        return out
 
     def close(self) -> None:
         for shard in self._shards:

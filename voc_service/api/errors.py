@@ -20,7 +20,14 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from voc_service import telemetry
-from voc_service.domain import DeadlineExpired, InvalidInput, NotFound, StoreUnavailable, VocError
+from voc_service.domain import (
+    DeadlineExpired,
+    FailedPrecondition,
+    InvalidInput,
+    NotFound,
+    StoreUnavailable,
+    VocError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +40,7 @@ _CODES: list[tuple[type[VocError], grpc.StatusCode]] = [
     (NotFound, grpc.StatusCode.NOT_FOUND),
     (StoreUnavailable, grpc.StatusCode.UNAVAILABLE),
     (DeadlineExpired, grpc.StatusCode.DEADLINE_EXCEEDED),
+    (FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
 ]
 
 

@@ -25,6 +25,7 @@ from voc_service.domain.quality import (
 )
 from voc_service.domain.errors import (
     DeadlineExpired,
+    FailedPrecondition,
     InternalError,
     InvalidInput,
     LimitExceeded,
@@ -47,6 +48,7 @@ __all__ = [
     "Quality",
     "Severity",
     "EmotionKind",
+    "FailedPrecondition",
     "Entity",
     "InternalError",
     "InvalidInput",

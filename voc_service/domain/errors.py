@@ -35,3 +35,7 @@ class InternalError(VocError):
 
 class DeadlineExpired(VocError):
     """The caller's deadline passed before the work could be committed; nothing was stored."""
+
+
+class FailedPrecondition(VocError):
+    """The request is valid but the service is not set up for it (e.g. QA is not configured)."""

@@ -13,6 +13,14 @@ class Severity(StrEnum):
     MAJOR = "major"
     CRITICAL = "critical"
 
+    @property
+    def rank(self) -> int:
+        """1 (info) .. 4 (critical): what "at least this severity" compares."""
+        return _RANK[self]
+
+
+_RANK = {Severity.INFO: 1, Severity.MINOR: 2, Severity.MAJOR: 3, Severity.CRITICAL: 4}
+
 
 @dataclass(slots=True, frozen=True)
 class Evidence:
@@ -52,6 +60,7 @@ class Quality:
     flagged: bool = False
     findings: list[Finding] = field(default_factory=list)
     pack_version: str = ""
+    first_response_seconds: float | None = None  # for scorecards; None when not measurable
 
 
 class PromiseKind(StrEnum):

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from voc_service.domain import Evidence, Finding, Quality, Severity, TurnAnalysis
+from voc_service.qa.operators import first_response
 from voc_service.qa.pack import RuleSet
 from voc_service.qa.view import ConversationView
 
@@ -32,7 +33,10 @@ class QaEngine:
                 continue
             evidence = [Evidence(i, s, e, view.texts[i][s:e]) for i, s, e in sorted(set(hits))[:MAX_EVIDENCE]]
             findings.append(Finding(rule.id, rule.version, rule.severity, rule.deduction, rule.message, evidence))
-        return score(findings, self.flag_below, self.version)
+        quality = score(findings, self.flag_below, self.version)
+        waited = first_response(view.roles, view.times)
+        quality.first_response_seconds = None if waited is None else waited[1]
+        return quality
 
 
 def score(findings: list[Finding], flag_below: float, pack_version: str) -> Quality:

@@ -306,11 +306,28 @@ class OverParams(Params):
     over_seconds: float = Field(gt=0)
 
 
+def first_response(roles: list[Role], times: list[datetime | None]) -> tuple[int, float] | None:
+    """(index of the first AGENT turn, seconds the customer waited for it), measured from the
+    first CUSTOMER turn or, if later, the last SYSTEM turn (transfer from the bot) before the agent
+    answered. None when there is no such pair or a timestamp is missing."""
+    first_agent = next((i for i, r in enumerate(roles) if r is Role.AGENT), None)
+    if first_agent is None:
+        return None
+    customer = next((i for i in range(first_agent) if roles[i] is Role.CUSTOMER), None)
+    if customer is None:
+        return None
+    since = times[customer]
+    system = next((i for i in range(first_agent - 1, customer, -1) if roles[i] is Role.SYSTEM), None)
+    if system is not None and times[system] is not None and (since is None or times[system] > since):
+        since = times[system]
+    gap = _gap(since, times[first_agent])
+    return None if gap is None else (first_agent, gap)
+
+
 @operators.register("first_response")
 class FirstResponse(Operator):
     """The first AGENT turn comes more than ``over_seconds`` after the customer could first be
-    answered by a person: the first CUSTOMER turn, or the last SYSTEM turn (transfer from the
-    bot) before the first agent turn if that is later. Turns without a timestamp never hit."""
+    answered by a person (see :func:`first_response`). Turns without a timestamp never hit."""
 
     Params = OverParams
     scoped = False
@@ -319,19 +336,8 @@ class FirstResponse(Operator):
         self.over = p.over_seconds
 
     def hits(self, view: ConversationView, scope: list[int]) -> list[Hit]:
-        roles, times = view.roles, view.times
-        first_agent = next((i for i, r in enumerate(roles) if r is Role.AGENT), None)
-        if first_agent is None:
-            return []
-        customer = next((i for i in range(first_agent) if roles[i] is Role.CUSTOMER), None)
-        if customer is None:
-            return []
-        since = times[customer]
-        system = next((i for i in range(first_agent - 1, customer, -1) if roles[i] is Role.SYSTEM), None)
-        if system is not None and times[system] is not None and (since is None or times[system] > since):
-            since = times[system]
-        gap = _gap(since, times[first_agent])
-        return [view.whole(first_agent)] if gap is not None and gap > self.over else []
+        got = first_response(view.roles, view.times)
+        return [view.whole(got[0])] if got is not None and got[1] > self.over else []
 
 
 class ReplyGapParams(OverParams):

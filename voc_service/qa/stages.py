@@ -6,13 +6,21 @@ them in, so a bad pack raises PackError and the rules in use stay as they were.
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from collections.abc import Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from voc_service.config import Settings
+from voc_service.domain import Evidence, Finding, Promise, Role, Severity
 from voc_service.pipeline import Work, stages
-from voc_service.qa.engine import QaEngine
+from voc_service.qa.engine import QaEngine, score
 from voc_service.qa.pack import PackError, compile_packs, read_sources
+from voc_service.qa.promises import PromiseFinder, turn_times
+
+log = logging.getLogger(__name__)
 
 
 def qa_sources(settings: Settings) -> list[tuple[str, str]]:
@@ -55,4 +63,92 @@ class QaStage:
         work.analysis.quality = self.engine.inspect(work.analysis.turns, times)
 
 
-__all__ = ["PackError", "QaStage", "qa_sources"]
+PROMISE_BROKEN = "promise_broken"
+
+
+@stages.register("promises")
+class PromiseStage:
+    """Agent commitments with a deadline become tracked promises; a customer saying, after the
+    due time, that one was not kept (还没人联系我, 说好的退款呢) gets a critical `promise_broken`
+    finding pointing at the promise (conversation and turn). Runs after `qa` (it re-scores).
+
+    Open promises are looked up in the store by customer id or order id. A promise made in the
+    same ingest batch is not visible yet (it is committed with that batch); in practice follow-ups
+    come hours or days after the due time.
+    """
+
+    name = "promises"
+
+    def __init__(self, settings: Settings) -> None:
+        self.finder = PromiseFinder()
+        self.version = "1"
+        self.flag_below = settings.qa_flag_below
+        self._url = settings.store
+        self._lookup = None
+        os.register_at_fork(after_in_child=self._forget_connections)
+
+    def _forget_connections(self) -> None:
+        if self._lookup is not None:
+            self._lookup.engine.dispose(close=False)
+
+    def _store(self):  # noqa: ANN202 - QualityStore, imported lazily (the store package imports us)
+        if self._lookup is None:
+            from voc_service.store.quality import QualityStore
+            from voc_service.store.repository import make_engine
+
+            self._lookup = QualityStore(make_engine(self._url))
+        return self._lookup
+
+    def __call__(self, work: Work) -> None:
+        conv, analysis = work.conversation, work.analysis
+        times = turn_times(
+            [t.role for t in conv.turns], [t.sent_at for t in conv.turns], conv.started_at
+        )
+        found: list[Promise] = []
+        for turn, at in zip(analysis.turns, times, strict=True):
+            if turn.role is not Role.AGENT or at is None:
+                continue
+            for c in self.finder.commitments(turn.text, at):
+                found.append(
+                    Promise(
+                        f"{conv.conversation_id}#{turn.index}", conv.conversation_id, turn.index, c.kind, c.due_at,
+                        at, c.start, c.end, turn.text[c.start : c.end], conv.customer_id, conv.order_id,
+                    )
+                )
+                break  # one promise per turn: its id is the turn
+        analysis.promises = found
+        if analysis.quality is not None and (conv.customer_id or conv.order_id):
+            self._check_broken(work, times)
+
+    def _check_broken(self, work: Work, times: list) -> None:
+        conv, analysis = work.conversation, work.analysis
+        for turn, at in zip(analysis.turns, times, strict=True):
+            if turn.role is not Role.CUSTOMER or at is None:
+                continue
+            cue = self.finder.broken_cue(turn.text)
+            if cue is None:
+                continue
+            try:
+                open_ = self._store().open_promises(conv.customer_id, conv.order_id, at)
+            except SQLAlchemyError as exc:
+                log.warning("promise lookup failed; broken promises not checked", extra={"error": type(exc).__name__})
+                return
+            open_ = [p for p in open_ if p.conversation_id != conv.conversation_id]
+            if not open_:
+                return
+            promise = next((p for p in open_ if p.kind is cue.kind), open_[0])
+            quality = analysis.quality
+            quality.findings.append(
+                Finding(
+                    PROMISE_BROKEN, 1, Severity.CRITICAL, 0.0,
+                    f"客户反映之前的承诺未兑现：会话 {promise.conversation_id} 第 {promise.turn_index} 轮「{promise.text}」",
+                    [Evidence(turn.index, cue.start, cue.end, turn.text[cue.start : cue.end])],
+                    promise.promise_id,
+                )
+            )
+            rescored = score(quality.findings, self.flag_below, quality.pack_version)
+            quality.score, quality.flagged = rescored.score, rescored.flagged
+            return
+
+
+__all__ = ["PackError", "PromiseStage", "QaStage", "qa_sources"]

@@ -18,7 +18,7 @@ class ConversationView:
 
     def __init__(self, turns: Sequence[TurnAnalysis], times: Sequence[datetime | None]) -> None:
         self.turns = turns
-        self.times = times
+        self.times = list(times)
         self.texts = [t.text for t in turns]
         self.roles = [t.role for t in turns]
         self._by_role: dict[frozenset[Role] | None, list[int]] = {}

@@ -13,6 +13,13 @@ from voc_service.domain import (
     EmotionHit,
     EmotionKind,
     Entity,
+    Evidence,
+    Finding,
+    Promise,
+    PromiseKind,
+    PromiseStatus,
+    Quality,
+    Severity,
     PiiKind,
     Redaction,
     Role,
@@ -114,6 +121,40 @@ def summary_from_payload(payload: str | None) -> ConversationSentiment | None:
     )
 
 
+def quality_payload(quality: Quality | None) -> str | None:
+    """Findings keep their spans, not their quoted text: the text is the stored turn's, so it is
+    cut again on read (half the bytes, and never out of step with the stored text)."""
+    if quality is None:
+        return None
+    return _dumps(
+        {
+            "s": round(quality.score, 2),
+            "g": quality.flagged,
+            "v": quality.pack_version,
+            "r": None if quality.first_response_seconds is None else round(quality.first_response_seconds, 3),
+            "x": [
+                [f.rule_id, f.rule_version, f.severity.value, f.deduction, f.message,
+                 [[e.turn_index, e.start, e.end] for e in f.evidence], f.ref]
+                for f in quality.findings
+            ],
+        }
+    )
+
+
+def quality_from_payload(payload: str | None, texts: list[str]) -> Quality | None:
+    if payload is None:
+        return None
+    d = json.loads(payload)
+    findings = [
+        Finding(
+            rule_id, version, Severity(severity), deduction, message,
+            [Evidence(i, s, e, texts[i][s:e] if 0 <= i < len(texts) else "") for i, s, e in spans], ref,
+        )
+        for rule_id, version, severity, deduction, message, spans, ref in d["x"]
+    ]
+    return Quality(d["s"], d["g"], findings, d["v"], d["r"])
+
+
 def analysis_from_row(row: dict, conversation: Conversation) -> ConversationAnalysis:
     turns = []
     for i, (data, turn) in enumerate(zip(json.loads(row["turns"]), conversation.turns, strict=True)):
@@ -132,5 +173,49 @@ def analysis_from_row(row: dict, conversation: Conversation) -> ConversationAnal
             )
         )
     return ConversationAnalysis(
-        row["conversation_id"], turns, json.loads(row["versions"]), summary_from_payload(row.get("summary"))
+        row["conversation_id"],
+        turns,
+        json.loads(row["versions"]),
+        summary_from_payload(row.get("summary")),
+        quality_from_payload(row.get("quality"), [t.text for t in conversation.turns]),
+    )
+
+
+def promise_row(p: Promise) -> dict:
+    return {
+        "promise_id": p.promise_id,
+        "conversation_id": p.conversation_id,
+        "turn_index": p.turn_index,
+        "kind": p.kind.value,
+        "made_at": p.made_at,
+        "due_at": p.due_at,
+        "span_start": p.start,
+        "span_end": p.end,
+        "text": p.text,
+        "customer_id": p.customer_id,
+        "order_id": p.order_id,
+        "status": p.status.value,
+        "status_at": p.status_at,
+        "status_note": p.status_note,
+        "broken_by": p.broken_by,
+    }
+
+
+def promise_from_row(row: dict) -> Promise:
+    return Promise(
+        promise_id=row["promise_id"],
+        conversation_id=row["conversation_id"],
+        turn_index=row["turn_index"],
+        kind=PromiseKind(row["kind"]),
+        due_at=row["due_at"],
+        made_at=row["made_at"],
+        start=row["span_start"],
+        end=row["span_end"],
+        text=row["text"],
+        customer_id=row["customer_id"],
+        order_id=row["order_id"],
+        status=PromiseStatus(row["status"]),
+        status_at=row["status_at"],
+        status_note=row["status_note"],
+        broken_by=row["broken_by"],
     )

@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from voc_service.domain import Conversation, ConversationAnalysis, Outcome, StoreUnavailable
+from voc_service.domain import Conversation, ConversationAnalysis, Outcome, PromiseStatus, StoreUnavailable
 from voc_service.store import codec
 from voc_service.store.migrate import upgrade
-from voc_service.store.schema import analyses, conversations
+from voc_service.store.schema import analyses, conversation_skus, conversations, findings, promises
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +75,16 @@ class ConversationStore:
         existed = set(known)
         results: list[SaveResult] = []
         latest: dict[str, tuple[dict, dict]] = {}  # last version of each id in this batch wins
+        children: dict[str, tuple[Conversation, ConversationAnalysis, datetime]] = {}
         for conv, analysis in items:
             cid = conv.conversation_id
             revision = known.get(cid, 0) + 1
             known[cid] = revision
             outcome = Outcome.UPDATED if revision > 1 else Outcome.STORED
             results.append(SaveResult(outcome, revision))
+            occurred = conv.started_at or next((t.sent_at for t in conv.turns if t.sent_at is not None), None) or now
+            children[cid] = (conv, analysis, occurred)
+            quality = analysis.quality
             latest[cid] = (
                 {
                     "conversation_id": cid,
@@ -107,6 +111,11 @@ class ConversationStore:
                     "customer_satisfaction": (
                         None if analysis.sentiment is None else analysis.sentiment.customer_satisfaction
                     ),
+                    "qa_score": None if quality is None else quality.score,
+                    "flagged": None if quality is None else quality.flagged,
+                    "quality": codec.quality_payload(quality),
+                    "occurred_at": occurred,
+                    "first_response_seconds": None if quality is None else quality.first_response_seconds,
                 },
             )
         new = [v for cid, v in latest.items() if cid not in existed]
@@ -132,7 +141,63 @@ class ConversationStore:
                     for _, a in old
                 ],
             )
+        self._save_children(conn, children, existed, now)
         return results
+
+    def _save_children(
+        self,
+        conn: sa.Connection,
+        items: dict[str, tuple[Conversation, ConversationAnalysis, datetime]],
+        existed: set[str],
+        now: datetime,
+    ) -> None:
+        """Rows that hang off a conversation (SKUs, findings, promises) are replaced with it. A
+        promise keeps its status across re-sends: only still-open ones are rewritten."""
+        updated = [cid for cid in items if cid in existed]
+        for chunk in _chunks(updated, 500):
+            conn.execute(conversation_skus.delete().where(conversation_skus.c.conversation_id.in_(chunk)))
+            conn.execute(findings.delete().where(findings.c.conversation_id.in_(chunk)))
+            conn.execute(
+                promises.delete().where(
+                    promises.c.conversation_id.in_(chunk), promises.c.status == PromiseStatus.OPEN.value
+                )
+            )
+        kept: set[str] = set()
+        for chunk in _chunks(updated, 500):
+            kept.update(
+                conn.execute(sa.select(promises.c.promise_id).where(promises.c.conversation_id.in_(chunk))).scalars()
+            )
+        sku_rows, finding_rows, promise_rows, broken = [], [], [], []
+        for cid, (conv, analysis, occurred) in items.items():
+            sku_rows.extend({"conversation_id": cid, "sku_id": sku} for sku in dict.fromkeys(conv.sku_ids) if sku)
+            if analysis.quality is not None:
+                for f in analysis.quality.findings:
+                    finding_rows.append(
+                        {
+                            "conversation_id": cid,
+                            "rule_id": f.rule_id,
+                            "rule_version": f.rule_version,
+                            "severity": f.severity.rank,
+                            "agent_id": conv.agent_id,
+                            "occurred_at": occurred,
+                        }
+                    )
+                    if f.ref:
+                        broken.append({"pid": f.ref, "by": cid})
+            promise_rows.extend(codec.promise_row(p) for p in analysis.promises if p.promise_id not in kept)
+        if sku_rows:
+            conn.execute(conversation_skus.insert(), sku_rows)
+        if finding_rows:
+            conn.execute(findings.insert(), finding_rows)
+        if promise_rows:
+            conn.execute(promises.insert(), promise_rows)
+        if broken:
+            conn.execute(
+                promises.update()
+                .where(promises.c.promise_id == sa.bindparam("pid"), promises.c.status == PromiseStatus.OPEN.value)
+                .values(status=PromiseStatus.BROKEN.value, status_at=now, broken_by=sa.bindparam("by")),
+                broken,
+            )
 
     def get(self, conversation_id: str) -> tuple[Conversation, ConversationAnalysis, int] | None:
         with self.engine.connect() as conn:
@@ -179,7 +244,13 @@ class ConversationStore:
 
 
 def _stored_select() -> sa.Select:
-    return sa.select(conversations, analyses.c.versions, analyses.c.turns.label("analysis_turns"), analyses.c.summary)
+    return sa.select(
+        conversations,
+        analyses.c.versions,
+        analyses.c.turns.label("analysis_turns"),
+        analyses.c.summary,
+        analyses.c.quality,
+    )
 
 
 def _from_row(row: sa.RowMapping) -> tuple[Conversation, ConversationAnalysis, int]:
@@ -190,6 +261,7 @@ def _from_row(row: sa.RowMapping) -> tuple[Conversation, ConversationAnalysis, i
             "turns": row["analysis_turns"],
             "versions": row["versions"],
             "summary": row["summary"],
+            "quality": row["quality"],
         },
         conv,
     )

@@ -79,4 +79,84 @@ analyses = sa.Table(
     sa.Column("summary", sa.Text, nullable=True),
     sa.Column("complaint", sa.Boolean, nullable=True),
     sa.Column("customer_satisfaction", sa.Float, nullable=True),
+    # quality inspection: score and flag as columns (queried), everything else in `quality` JSON
+    sa.Column("qa_score", sa.Float, nullable=True),
+    sa.Column("flagged", sa.Boolean, nullable=True),
+    sa.Column("quality", sa.Text, nullable=True),
+    # when the conversation happened: started_at, else its first turn's time, else when stored
+    sa.Column("occurred_at", UTCDateTime(), nullable=True),
+    # seconds from the customer's first reachable turn to the first agent turn (scorecards)
+    sa.Column("first_response_seconds", sa.Float, nullable=True),
+    sa.Index(None, "flagged", "occurred_at"),
+)
+
+# SKU ids of a conversation, one row each (filters and per-SKU aggregates).
+conversation_skus = sa.Table(
+    "conversation_skus",
+    metadata,
+    sa.Column(
+        "conversation_id",
+        sa.String(128),
+        sa.ForeignKey("conversations.conversation_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("sku_id", sa.String(128), primary_key=True),
+    sa.Index(None, "sku_id"),
+)
+
+# One row per (conversation, rule) that hit: the queryable copy of analyses.quality.
+findings = sa.Table(
+    "findings",
+    metadata,
+    sa.Column(
+        "conversation_id",
+        sa.String(128),
+        sa.ForeignKey("conversations.conversation_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("rule_id", sa.String(64), primary_key=True),
+    sa.Column("rule_version", sa.Integer, nullable=False),
+    sa.Column("severity", sa.Integer, nullable=False),  # 1 info .. 4 critical (filters "at least")
+    sa.Column("agent_id", sa.String(128), nullable=False, server_default=""),
+    sa.Column("occurred_at", UTCDateTime(), nullable=True),
+    sa.Index(None, "rule_id"),
+)
+
+# A reviewer's verdict on one finding; kept when the conversation is re-sent or purged, so rule
+# precision survives retention.
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("conversation_id", sa.String(128), primary_key=True),
+    sa.Column("rule_id", sa.String(64), primary_key=True),
+    sa.Column("rule_version", sa.Integer, nullable=False),
+    sa.Column("confirmed", sa.Boolean, nullable=False),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("reviewer_id", sa.String(128), nullable=False),
+    sa.Column("reviewed_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "rule_id"),
+    sa.Index(None, "reviewed_at"),
+)
+
+promises = sa.Table(
+    "promises",
+    metadata,
+    sa.Column("promise_id", sa.String(160), primary_key=True),
+    sa.Column("conversation_id", sa.String(128), nullable=False),
+    sa.Column("turn_index", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("made_at", UTCDateTime(), nullable=False),
+    sa.Column("due_at", UTCDateTime(), nullable=False),
+    sa.Column("span_start", sa.Integer, nullable=False),
+    sa.Column("span_end", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("customer_id", sa.String(128), nullable=False, server_default=""),
+    sa.Column("order_id", sa.String(128), nullable=False, server_default=""),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("status_at", UTCDateTime(), nullable=True),
+    sa.Column("status_note", sa.Text, nullable=False, server_default=""),
+    sa.Column("broken_by", sa.String(128), nullable=False, server_default=""),
+    sa.Index(None, "customer_id"),
+    sa.Index(None, "order_id"),
+    sa.Index(None, "status", "due_at"),
 )

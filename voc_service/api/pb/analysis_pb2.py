@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from voc_service.api.pb import conversation_pb2 as voc_dot_v1_dot_conversation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15voc/v1/analysis.proto\x12\x06voc.v1\x1a\x19voc/v1/conversation.proto\"\xb8\x01\n\tRedaction\x12$\n\x04kind\x18\x01 \x01(\x0e\x32\x16.voc.v1.Redaction.Kind\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\"i\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\t\n\x05PHONE\x10\x01\x12\x0c\n\x08LANDLINE\x10\x02\x12\x0b\n\x07ID_CARD\x10\x03\x12\r\n\tBANK_CARD\x10\x04\x12\t\n\x05\x45MAIL\x10\x05\x12\x0b\n\x07\x41\x44\x44RESS\x10\x06\"A\n\x06\x45ntity\x12\r\n\x05label\x18\x01 \x01(\t\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\x12\x0c\n\x04text\x18\x04 \x01(\t\"\xc4\x01\n\x07\x45motion\x12\"\n\x04kind\x18\x01 \x01(\x0e\x32\x14.voc.v1.Emotion.Kind\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\x12\x0c\n\x04text\x18\x04 \x01(\t\"k\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\t\n\x05\x41NGER\x10\x01\x12\x0b\n\x07\x41NXIETY\x10\x02\x12\x12\n\x0e\x44ISAPPOINTMENT\x10\x03\x12\x0e\n\nESCALATION\x10\x04\x12\x11\n\rHUMAN_REQUEST\x10\x05\"\x9f\x01\n\tSentiment\x12\r\n\x05score\x18\x01 \x01(\x02\x12&\n\x05label\x18\x02 \x01(\x0e\x32\x17.voc.v1.Sentiment.Label\x12\x12\n\nconfidence\x18\x03 \x01(\x02\"G\n\x05Label\x12\x15\n\x11LABEL_UNSPECIFIED\x10\x00\x12\x0c\n\x08NEGATIVE\x10\x01\x12\x0b\n\x07NEUTRAL\x10\x02\x12\x0c\n\x08POSITIVE\x10\x03\"\x95\x04\n\x15\x43onversationSentiment\x12\x16\n\x0e\x63ustomer_turns\x18\x01 \x01(\x05\x12\x16\n\x0e\x63ustomer_start\x18\x02 \x01(\x02\x12\x14\n\x0c\x63ustomer_end\x18\x03 \x01(\x02\x12\x14\n\x0c\x63ustomer_min\x18\x04 \x01(\x02\x12\x15\n\rcustomer_mean\x18\x05 \x01(\x02\x12<\n\ntrajectory\x18\x06 \x01(\x0e\x32(.voc.v1.ConversationSentiment.Trajectory\x12\x1c\n\x14\x61gent_negative_turns\x18\x07 \x03(\x05\x12\x11\n\tcomplaint\x18\x08 \x01(\x08\x12\x19\n\x11\x63omplaint_reasons\x18\t \x03(\t\x12\x1d\n\x15\x63ustomer_satisfaction\x18\n \x01(\x02\x12T\n\x14satisfaction_factors\x18\x0b \x03(\x0b\x32\x36.voc.v1.ConversationSentiment.SatisfactionFactorsEntry\x1a:\n\x18SatisfactionFactorsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x02:\x02\x38\x01\"N\n\nTrajectory\x12\x1a\n\x16TRAJECTORY_UNSPECIFIED\x10\x00\x12\x08\n\x04\x46LAT\x10\x01\x12\x0c\n\x08IMPROVED\x10\x02\x12\x0c\n\x08WORSENED\x10\x03\"\xf2\x01\n\x0cTurnAnalysis\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x1a\n\x04role\x18\x02 \x01(\x0e\x32\x0c.voc.v1.Role\x12\x15\n\rredacted_text\x18\x03 \x01(\t\x12%\n\nredactions\x18\x04 \x03(\x0b\x32\x11.voc.v1.Redaction\x12\x0e\n\x06tokens\x18\x05 \x03(\t\x12 \n\x08\x65ntities\x18\x06 \x03(\x0b\x32\x0e.voc.v1.Entity\x12!\n\x08\x65motions\x18\x07 \x03(\x0b\x32\x0f.voc.v1.Emotion\x12$\n\tsentiment\x18\x08 \x01(\x0b\x32\x11.voc.v1.Sentiment\"\xa2\x02\n\x14\x43onversationAnalysis\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12#\n\x05turns\x18\x02 \x03(\x0b\x32\x14.voc.v1.TurnAnalysis\x12<\n\x08versions\x18\x03 \x03(\x0b\x32*.voc.v1.ConversationAnalysis.VersionsEntry\x12\x17\n\x0fredaction_count\x18\x04 \x01(\x05\x12\x12\n\nchar_count\x18\x05 \x01(\x05\x12\x30\n\tsentiment\x18\x06 \x01(\x0b\x32\x1d.voc.v1.ConversationSentiment\x1a/\n\rVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x82\x01\n\x12StoredConversation\x12*\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x14.voc.v1.Conversation\x12.\n\x08\x61nalysis\x18\x02 \x01(\x0b\x32\x1c.voc.v1.ConversationAnalysis\x12\x10\n\x08revision\x18\x03 \x01(\x05\x42\x1c\n\ncom.voc.v1P\x01Z\x0cvoc/v1;vocv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15voc/v1/analysis.proto\x12\x06voc.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19voc/v1/conversation.proto\"\xb8\x01\n\tRedaction\x12$\n\x04kind\x18\x01 \x01(\x0e\x32\x16.voc.v1.Redaction.Kind\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\"i\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\t\n\x05PHONE\x10\x01\x12\x0c\n\x08LANDLINE\x10\x02\x12\x0b\n\x07ID_CARD\x10\x03\x12\r\n\tBANK_CARD\x10\x04\x12\t\n\x05\x45MAIL\x10\x05\x12\x0b\n\x07\x41\x44\x44RESS\x10\x06\"A\n\x06\x45ntity\x12\r\n\x05label\x18\x01 \x01(\t\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\x12\x0c\n\x04text\x18\x04 \x01(\t\"\xc4\x01\n\x07\x45motion\x12\"\n\x04kind\x18\x01 \x01(\x0e\x32\x14.voc.v1.Emotion.Kind\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\x12\x0c\n\x04text\x18\x04 \x01(\t\"k\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\t\n\x05\x41NGER\x10\x01\x12\x0b\n\x07\x41NXIETY\x10\x02\x12\x12\n\x0e\x44ISAPPOINTMENT\x10\x03\x12\x0e\n\nESCALATION\x10\x04\x12\x11\n\rHUMAN_REQUEST\x10\x05\"\x9f\x01\n\tSentiment\x12\r\n\x05score\x18\x01 \x01(\x02\x12&\n\x05label\x18\x02 \x01(\x0e\x32\x17.voc.v1.Sentiment.Label\x12\x12\n\nconfidence\x18\x03 \x01(\x02\"G\n\x05Label\x12\x15\n\x11LABEL_UNSPECIFIED\x10\x00\x12\x0c\n\x08NEGATIVE\x10\x01\x12\x0b\n\x07NEUTRAL\x10\x02\x12\x0c\n\x08POSITIVE\x10\x03\"\x95\x04\n\x15\x43onversationSentiment\x12\x16\n\x0e\x63ustomer_turns\x18\x01 \x01(\x05\x12\x16\n\x0e\x63ustomer_start\x18\x02 \x01(\x02\x12\x14\n\x0c\x63ustomer_end\x18\x03 \x01(\x02\x12\x14\n\x0c\x63ustomer_min\x18\x04 \x01(\x02\x12\x15\n\rcustomer_mean\x18\x05 \x01(\x02\x12<\n\ntrajectory\x18\x06 \x01(\x0e\x32(.voc.v1.ConversationSentiment.Trajectory\x12\x1c\n\x14\x61gent_negative_turns\x18\x07 \x03(\x05\x12\x11\n\tcomplaint\x18\x08 \x01(\x08\x12\x19\n\x11\x63omplaint_reasons\x18\t \x03(\t\x12\x1d\n\x15\x63ustomer_satisfaction\x18\n \x01(\x02\x12T\n\x14satisfaction_factors\x18\x0b \x03(\x0b\x32\x36.voc.v1.ConversationSentiment.SatisfactionFactorsEntry\x1a:\n\x18SatisfactionFactorsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x02:\x02\x38\x01\"N\n\nTrajectory\x12\x1a\n\x16TRAJECTORY_UNSPECIFIED\x10\x00\x12\x08\n\x04\x46LAT\x10\x01\x12\x0c\n\x08IMPROVED\x10\x02\x12\x0c\n\x08WORSENED\x10\x03\"H\n\x08\x45vidence\x12\x12\n\nturn_index\x18\x01 \x01(\x05\x12\r\n\x05start\x18\x02 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x03 \x01(\x05\x12\x0c\n\x04text\x18\x04 \x01(\t\"\xf0\x01\n\x07\x46inding\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\x14\n\x0crule_version\x18\x02 \x01(\x05\x12\"\n\x08severity\x18\x03 \x01(\x0e\x32\x10.voc.v1.Severity\x12\x11\n\tdeduction\x18\x04 \x01(\x02\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x12\n\nturn_index\x18\x06 \x01(\x05\x12\r\n\x05start\x18\x07 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x08 \x01(\x05\x12\x15\n\revidence_text\x18\t \x01(\t\x12\"\n\x08\x65vidence\x18\n \x03(\x0b\x32\x10.voc.v1.Evidence\x12\x0b\n\x03ref\x18\x0b \x01(\t\"b\n\x07Quality\x12\r\n\x05score\x18\x01 \x01(\x02\x12\x0f\n\x07\x66lagged\x18\x02 \x01(\x08\x12!\n\x08\x66indings\x18\x03 \x03(\x0b\x32\x0f.voc.v1.Finding\x12\x14\n\x0cpack_version\x18\x04 \x01(\t\"\xbb\x04\n\x07Promise\x12\x12\n\npromise_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x12\n\nturn_index\x18\x03 \x01(\x05\x12\"\n\x04kind\x18\x04 \x01(\x0e\x32\x14.voc.v1.Promise.Kind\x12+\n\x07made_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06\x64ue_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05start\x18\x07 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x08 \x01(\x05\x12\x0c\n\x04text\x18\t \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\n \x01(\t\x12\x10\n\x08order_id\x18\x0b \x01(\t\x12&\n\x06status\x18\x0c \x01(\x0e\x32\x16.voc.v1.Promise.Status\x12-\n\tstatus_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bstatus_note\x18\x0e \x01(\t\x12\x11\n\tbroken_by\x18\x0f \x01(\t\"[\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x0c\n\x08\x43\x41LLBACK\x10\x01\x12\t\n\x05VISIT\x10\x02\x12\n\n\x06REFUND\x10\x03\x12\x0c\n\x08\x44\x45LIVERY\x10\x04\x12\n\n\x06HANDLE\x10\x05\"E\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\x08\n\x04OPEN\x10\x01\x12\r\n\tFULFILLED\x10\x02\x12\n\n\x06\x42ROKEN\x10\x03\"\xf2\x01\n\x0cTurnAnalysis\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x1a\n\x04role\x18\x02 \x01(\x0e\x32\x0c.voc.v1.Role\x12\x15\n\rredacted_text\x18\x03 \x01(\t\x12%\n\nredactions\x18\x04 \x03(\x0b\x32\x11.voc.v1.Redaction\x12\x0e\n\x06tokens\x18\x05 \x03(\t\x12 \n\x08\x65ntities\x18\x06 \x03(\x0b\x32\x0e.voc.v1.Entity\x12!\n\x08\x65motions\x18\x07 \x03(\x0b\x32\x0f.voc.v1.Emotion\x12$\n\tsentiment\x18\x08 \x01(\x0b\x32\x11.voc.v1.Sentiment\"\xe7\x02\n\x14\x43onversationAnalysis\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12#\n\x05turns\x18\x02 \x03(\x0b\x32\x14.voc.v1.TurnAnalysis\x12<\n\x08versions\x18\x03 \x03(\x0b\x32*.voc.v1.ConversationAnalysis.VersionsEntry\x12\x17\n\x0fredaction_count\x18\x04 \x01(\x05\x12\x12\n\nchar_count\x18\x05 \x01(\x05\x12\x30\n\tsentiment\x18\x06 \x01(\x0b\x32\x1d.voc.v1.ConversationSentiment\x12 \n\x07quality\x18\x07 \x01(\x0b\x32\x0f.voc.v1.Quality\x12!\n\x08promises\x18\x08 \x03(\x0b\x32\x0f.voc.v1.Promise\x1a/\n\rVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x82\x01\n\x12StoredConversation\x12*\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x14.voc.v1.Conversation\x12.\n\x08\x61nalysis\x18\x02 \x01(\x0b\x32\x1c.voc.v1.ConversationAnalysis\x12\x10\n\x08revision\x18\x03 \x01(\x05*R\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x08\n\x04INFO\x10\x01\x12\t\n\x05MINOR\x10\x02\x12\t\n\x05MAJOR\x10\x03\x12\x0c\n\x08\x43RITICAL\x10\x04\x42\x1c\n\ncom.voc.v1P\x01Z\x0cvoc/v1;vocv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,32 +38,46 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CONVERSATIONSENTIMENT_SATISFACTIONFACTORSENTRY']._serialized_options = b'8\001'
   _globals['_CONVERSATIONANALYSIS_VERSIONSENTRY']._loaded_options = None
   _globals['_CONVERSATIONANALYSIS_VERSIONSENTRY']._serialized_options = b'8\001'
-  _globals['_REDACTION']._serialized_start=61
-  _globals['_REDACTION']._serialized_end=245
-  _globals['_REDACTION_KIND']._serialized_start=140
-  _globals['_REDACTION_KIND']._serialized_end=245
-  _globals['_ENTITY']._serialized_start=247
-  _globals['_ENTITY']._serialized_end=312
-  _globals['_EMOTION']._serialized_start=315
-  _globals['_EMOTION']._serialized_end=511
-  _globals['_EMOTION_KIND']._serialized_start=404
-  _globals['_EMOTION_KIND']._serialized_end=511
-  _globals['_SENTIMENT']._serialized_start=514
-  _globals['_SENTIMENT']._serialized_end=673
-  _globals['_SENTIMENT_LABEL']._serialized_start=602
-  _globals['_SENTIMENT_LABEL']._serialized_end=673
-  _globals['_CONVERSATIONSENTIMENT']._serialized_start=676
-  _globals['_CONVERSATIONSENTIMENT']._serialized_end=1209
-  _globals['_CONVERSATIONSENTIMENT_SATISFACTIONFACTORSENTRY']._serialized_start=1071
-  _globals['_CONVERSATIONSENTIMENT_SATISFACTIONFACTORSENTRY']._serialized_end=1129
-  _globals['_CONVERSATIONSENTIMENT_TRAJECTORY']._serialized_start=1131
-  _globals['_CONVERSATIONSENTIMENT_TRAJECTORY']._serialized_end=1209
-  _globals['_TURNANALYSIS']._serialized_start=1212
-  _globals['_TURNANALYSIS']._serialized_end=1454
-  _globals['_CONVERSATIONANALYSIS']._serialized_start=1457
-  _globals['_CONVERSATIONANALYSIS']._serialized_end=1747
-  _globals['_CONVERSATIONANALYSIS_VERSIONSENTRY']._serialized_start=1700
-  _globals['_CONVERSATIONANALYSIS_VERSIONSENTRY']._serialized_end=1747
-  _globals['_STOREDCONVERSATION']._serialized_start=1750
-  _globals['_STOREDCONVERSATION']._serialized_end=1880
+  _globals['_SEVERITY']._serialized_start=2975
+  _globals['_SEVERITY']._serialized_end=3057
+  _globals['_REDACTION']._serialized_start=94
+  _globals['_REDACTION']._serialized_end=278
+  _globals['_REDACTION_KIND']._serialized_start=173
+  _globals['_REDACTION_KIND']._serialized_end=278
+  _globals['_ENTITY']._serialized_start=280
+  _globals['_ENTITY']._serialized_end=345
+  _globals['_EMOTION']._serialized_start=348
+  _globals['_EMOTION']._serialized_end=544
+  _globals['_EMOTION_KIND']._serialized_start=437
+  _globals['_EMOTION_KIND']._serialized_end=544
+  _globals['_SENTIMENT']._serialized_start=547
+  _globals['_SENTIMENT']._serialized_end=706
+  _globals['_SENTIMENT_LABEL']._serialized_start=635
+  _globals['_SENTIMENT_LABEL']._serialized_end=706
+  _globals['_CONVERSATIONSENTIMENT']._serialized_start=709
+  _globals['_CONVERSATIONSENTIMENT']._serialized_end=1242
+  _globals['_CONVERSATIONSENTIMENT_SATISFACTIONFACTORSENTRY']._serialized_start=1104
+  _globals['_CONVERSATIONSENTIMENT_SATISFACTIONFACTORSENTRY']._serialized_end=1162
+  _globals['_CONVERSATIONSENTIMENT_TRAJECTORY']._serialized_start=1164
+  _globals['_CONVERSATIONSENTIMENT_TRAJECTORY']._serialized_end=1242
+  _globals['_EVIDENCE']._serialized_start=1244
+  _globals['_EVIDENCE']._serialized_end=1316
+  _globals['_FINDING']._serialized_start=1319
+  _globals['_FINDING']._serialized_end=1559
+  _globals['_QUALITY']._serialized_start=1561
+  _globals['_QUALITY']._serialized_end=1659
+  _globals['_PROMISE']._serialized_start=1662
+  _globals['_PROMISE']._serialized_end=2233
+  _globals['_PROMISE_KIND']._serialized_start=2071
+  _globals['_PROMISE_KIND']._serialized_end=2162
+  _globals['_PROMISE_STATUS']._serialized_start=2164
+  _globals['_PROMISE_STATUS']._serialized_end=2233
+  _globals['_TURNANALYSIS']._serialized_start=2236
+  _globals['_TURNANALYSIS']._serialized_end=2478
+  _globals['_CONVERSATIONANALYSIS']._serialized_start=2481
+  _globals['_CONVERSATIONANALYSIS']._serialized_end=2840
+  _globals['_CONVERSATIONANALYSIS_VERSIONSENTRY']._serialized_start=2793
+  _globals['_CONVERSATIONANALYSIS_VERSIONSENTRY']._serialized_end=2840
+  _globals['_STOREDCONVERSATION']._serialized_start=2843
+  _globals['_STOREDCONVERSATION']._serialized_end=2973
 # @@protoc_insertion_point(module_scope)
