@@ -55,6 +55,7 @@ class VocServer:
             self._release()
             raise
         self.metrics_port: int | None = None
+        self._precision: telemetry.RulePrecisionCollector | None = None
         self._stopped = threading.Event()
 
     def _build_grpc(self, settings: Settings) -> None:
@@ -113,6 +114,13 @@ class VocServer:
         )
 
     def start(self) -> None:
+        if self.settings.metrics_port >= 0 and self._precision is None:
+            from prometheus_client import REGISTRY
+
+            from voc_service.store.quality import QualityStore
+
+            self._precision = telemetry.RulePrecisionCollector(QualityStore(self.store.engine).rule_counts)
+            REGISTRY.register(self._precision)
         if self.settings.metrics_port >= 0:
             self.metrics_port = telemetry.start_metrics_server(self.settings.host, self.settings.metrics_port)
         self.grpc.start()

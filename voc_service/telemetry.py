@@ -27,6 +27,37 @@ STAGE_SECONDS = Histogram(
 )
 REDACTIONS = Counter("voc_redactions", "Personal-data spans redacted, by kind", ["kind"])
 READY = Gauge("voc_ready", "1 while the server accepts requests")
+# Rule ids are validated identifiers from the configured packs (a bounded set), never free text.
+FINDINGS = Counter("voc_qa_findings", "QA findings in analysed conversations, by rule and severity", ["rule", "severity"])
+FLAGGED = Counter("voc_qa_flagged_conversations", "Analysed conversations that QA flagged for review")
+
+
+class RulePrecisionCollector:
+    """voc_qa_rule_precision{rule} and voc_qa_rule_reviews{rule,verdict}, read from the store at
+    scrape time: reviews arrive through any replica, so a counter in one process would be wrong."""
+
+    def __init__(self, counts) -> None:  # noqa: ANN001 - a zero-argument callable -> {rule: RuleCounts}
+        self._counts = counts
+
+    def collect(self):  # noqa: ANN201 - prometheus_client collector protocol
+        from prometheus_client.core import GaugeMetricFamily
+
+        precision = GaugeMetricFamily(
+            "voc_qa_rule_precision", "Confirmed / reviewed findings of a QA rule (reviewer feedback)", labels=["rule"]
+        )
+        reviews = GaugeMetricFamily("voc_qa_rule_reviews", "Reviewed findings of a QA rule, by verdict", labels=["rule", "verdict"])
+        try:
+            counts = self._counts()
+        except Exception:  # noqa: BLE001 - a store hiccup must not break the scrape of every other metric
+            logging.getLogger(__name__).warning("rule precision unavailable for this scrape")
+            return
+        for rule, c in sorted(counts.items()):
+            if c.reviewed:
+                precision.add_metric([rule], c.confirmed / c.reviewed)
+                reviews.add_metric([rule, "confirmed"], c.confirmed)
+                reviews.add_metric([rule, "false_positive"], c.reviewed - c.confirmed)
+        yield precision
+        yield reviews
 
 
 def observe_stage(stage: str, seconds: float) -> None:

@@ -5,8 +5,10 @@ rule pack reload (a good pack, then a bad one rejected)."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,7 +135,7 @@ def test_findings_carry_evidence_and_flag(stubs) -> None:
     assert not clean.flagged and clean.score == 100 and list(clean.findings) == []
 
 
-def test_review_workflow_and_rule_precision(stubs) -> None:
+def test_review_workflow_and_rule_precision(stubs, qserver: ServerProcess) -> None:
     analysis, quality = stubs
     ingest(analysis, [conversation(f"rv-{i}", RUDE, start=T0 + 60 * i) for i in range(3)])
     first = quality.SubmitReview(pb.SubmitReviewRequest(
@@ -155,6 +157,16 @@ def test_review_workflow_and_rule_precision(stubs) -> None:
     assert (forbidden.reviewed, forbidden.confirmed) == (3, 2) and forbidden.has_precision
     assert forbidden.precision == pytest.approx(2 / 3) and forbidden.findings >= 3
     assert not rules["missing_greeting"].has_precision
+
+    # the same numbers, scraped over HTTP (findings are counted by the serving process from the
+    # workers' acks; precision is read from the store at scrape time)
+    body = urllib.request.urlopen(f"http://127.0.0.1:{qserver.metrics_port}/metrics", timeout=10).read().decode()
+    assert 'voc_qa_rule_precision{rule="forbidden_language"} 0.6666' in body
+    assert 'voc_qa_rule_reviews{rule="forbidden_language",verdict="false_positive"} 1.0' in body
+    found = re.search(r'voc_qa_findings_total\{rule="forbidden_language",severity="critical"\} (\d+)', body)
+    assert found is not None and int(found.group(1)) >= 4  # q-rude + rv-0..2
+    flagged = re.search(r"voc_qa_flagged_conversations_total (\d+)", body)
+    assert flagged is not None and int(flagged.group(1)) >= 4
 
     code, details = error_of(lambda: quality.SubmitReview(pb.SubmitReviewRequest(
         conversation_id="q-good", rule_id="forbidden_language", verdict=pb.Review.CONFIRMED, reviewer_id="qa_1")))

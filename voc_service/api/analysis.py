@@ -47,7 +47,13 @@ class AnalysisServicer(pb_grpc.AnalysisServiceServicer):
         if result.error is not None:
             raise result.error
         assert result.analysis is not None
-        _count(result.outcome, result.analysis.redaction_kinds)
+        quality = result.analysis.quality
+        _count(
+            result.outcome,
+            result.analysis.redaction_kinds,
+            () if quality is None else [(f.rule_id, f.severity.value) for f in quality.findings],
+            quality is not None and quality.flagged,
+        )
         return pb.AnalyzeResponse(
             analysis=analysis_to_pb(result.analysis, request.include_tokens),
             outcome=OUTCOME_TO_PB[result.outcome],
@@ -78,7 +84,7 @@ class AnalysisServicer(pb_grpc.AnalysisServiceServicer):
             if pending:
                 done, wait = pending.popleft()
                 for i, (req, rec) in enumerate(zip(done, wait(), strict=True)):
-                    _count(rec.outcome, rec.redactions)
+                    _count(rec.outcome, rec.redactions, rec.findings, rec.flagged)
                     yield _ack(sequence + i, req.conversation.conversation_id, rec)
                 sequence += len(done)
 
@@ -114,10 +120,18 @@ def _ack(sequence: int, conversation_id: str, rec: AckRecord) -> pb.IngestAck:
     return ack
 
 
-def _count(outcome: Outcome, redactions: Sequence[str]) -> None:
+def _count(
+    outcome: Outcome, redactions: Sequence[str], findings: Sequence[tuple[str, str]] = (), flagged: bool = False
+) -> None:
     telemetry.INGESTED.labels(outcome.value).inc()
     for kind in redactions:
         telemetry.REDACTIONS.labels(kind).inc()
+    if outcome is Outcome.REJECTED:
+        return
+    for rule, severity in findings:
+        telemetry.FINDINGS.labels(rule, severity).inc()
+    if flagged:
+        telemetry.FLAGGED.inc()
 
 
 def _take(inbox: queue.Queue, context: grpc.ServicerContext, batch: list, limit: int, block: bool) -> bool:

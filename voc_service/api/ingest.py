@@ -21,6 +21,8 @@ class AckRecord:
     field: str = ""
     message: str = ""
     redactions: tuple[str, ...] = ()  # PII kinds redacted, for the metrics of the serving process
+    findings: tuple[tuple[str, str], ...] = ()  # (rule id, severity) of each QA finding, for metrics
+    flagged: bool = False
 
 
 def ingest_batch(pipeline: Pipeline, messages: Sequence[conversation_pb2.Conversation | None]) -> list[AckRecord]:
@@ -52,4 +54,11 @@ def _record(result: Result) -> AckRecord:
     if result.error is not None:
         return _rejected(result.error)
     assert result.analysis is not None
-    return AckRecord(result.outcome, result.revision, redactions=result.analysis.redaction_kinds)
+    quality = result.analysis.quality
+    return AckRecord(
+        result.outcome,
+        result.revision,
+        redactions=result.analysis.redaction_kinds,
+        findings=() if quality is None else tuple((f.rule_id, f.severity.value) for f in quality.findings),
+        flagged=quality is not None and quality.flagged,
+    )

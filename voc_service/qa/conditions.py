@@ -143,10 +143,27 @@ def compile_condition(spec: Any, ctx: CompileContext, path: str = "when") -> Com
     leaves: dict[str, Leaf] = {}
     requires: set[str] = set()
     root = _node(spec, ctx, path, leaves, requires)
-    for name, leaf in leaves.items():
-        if leaf.anchor is not None and leaf.anchor.ref not in leaves:
-            raise ConditionError(f"{path}..{name}.anchor.ref", f"no condition with id {leaf.anchor.ref!r} in this rule")
+    for where, leaf in _anchored(root, path):
+        assert leaf.anchor is not None
+        if leaf.anchor.ref not in leaves:
+            raise ConditionError(f"{where}.anchor.ref", f"no condition with id {leaf.anchor.ref!r} in this rule")
+        seen, ref = {leaf.name} if leaf.name else set(), leaf.anchor.ref
+        while ref:  # follow the chain of anchors: it must end, not come back
+            if ref in seen:
+                raise ConditionError(f"{where}.anchor.ref", "anchors form a cycle")
+            seen.add(ref)
+            nxt = leaves[ref].anchor
+            ref = nxt.ref if nxt is not None else ""
     return Compiled(root, leaves, requires, _triggers(root))
+
+
+def _anchored(node: Node, path: str) -> list[tuple[str, Leaf]]:
+    if isinstance(node, Leaf):
+        return [(path, node)] if node.anchor is not None else []
+    if isinstance(node, Not):
+        return _anchored(node.child, f"{path}.not")
+    word = "all" if isinstance(node, All) else "any"
+    return [x for k, child in enumerate(node.children) for x in _anchored(child, f"{path}.{word}[{k}]")]
 
 
 def _triggers(node: Node) -> set[int] | None:
