@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from voc_service.domain import Evidence, Finding, Quality, Severity, TurnAnalysis
+from voc_service.qa.conditions import Evaluation
 from voc_service.qa.operators import first_response
 from voc_service.qa.pack import RuleSet
 from voc_service.qa.view import ConversationView
@@ -22,19 +23,37 @@ class QaEngine:
         self.ruleset = ruleset
         self.flag_below = flag_below
         self.version = ruleset.version
+        # Rules that can only fire when one of their keyword conditions has a hit are indexed by
+        # those conditions; the rest are always evaluated. A conversation then costs the automaton
+        # pass plus the rules its words can trigger, not one check per rule in the pack.
+        self._always: list[int] = []
+        self._by_trigger: dict[int, list[int]] = {}
+        for k, rule in enumerate(ruleset.rules):
+            triggers = rule.condition.triggers
+            if triggers is None:
+                self._always.append(k)
+            for key in triggers or ():
+                self._by_trigger.setdefault(key, []).append(k)
 
     def inspect(self, turns: Sequence[TurnAnalysis], times: Sequence[datetime | None]) -> Quality:
         view = ConversationView(turns, times)
         view.keyword_hits = self.ruleset.context.keywords.scan(view.texts)
+        candidates = set(self._always)
+        for key in view.keyword_hits:
+            candidates.update(self._by_trigger.get(key, ()))
+        rules = self.ruleset.rules
         findings: list[Finding] = []
-        for rule in self.ruleset.rules:
-            ok, hits = rule.condition.evaluate(view)
+        plain = Evaluation(view, {})  # for rules without named conditions (nothing to memoise)
+        for k in sorted(candidates):
+            rule = rules[k]
+            leaves = rule.condition.leaves
+            ok, hits = rule.condition.root.evaluate(Evaluation(view, leaves) if leaves else plain)
             if not ok:
                 continue
             evidence = [Evidence(i, s, e, view.texts[i][s:e]) for i, s, e in sorted(set(hits))[:MAX_EVIDENCE]]
             findings.append(Finding(rule.id, rule.version, rule.severity, rule.deduction, rule.message, evidence))
         quality = score(findings, self.flag_below, self.version)
-        waited = first_response(view.roles, view.times)
+        waited = view.memo("first_response", lambda: first_response(view.roles, view.times))
         quality.first_response_seconds = None if waited is None else waited[1]
         return quality
 

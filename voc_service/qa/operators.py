@@ -113,7 +113,7 @@ class Keywords(Operator):
         raw = view.keyword_hits.get(self.key)
         if not raw:
             return []
-        inside = set(scope)
+        inside = view.as_set(scope)
         hits = [h for h in raw if h[0] in inside]
         if self.exclusions:
             blocks = [h for h in hits if h[3] in self.exclusions]
@@ -336,7 +336,7 @@ class FirstResponse(Operator):
         self.over = p.over_seconds
 
     def hits(self, view: ConversationView, scope: list[int]) -> list[Hit]:
-        got = first_response(view.roles, view.times)
+        got = view.memo("first_response", lambda: first_response(view.roles, view.times))
         return [view.whole(got[0])] if got is not None and got[1] > self.over else []
 
 
@@ -461,10 +461,14 @@ class Repeated(Operator):
     def hits(self, view: ConversationView, scope: list[int]) -> list[Hit]:
         p, groups, out = self.p, [], []  # groups: [[(grams, topics) of each member], count, last turn]
         texts = view.texts
+        if len(scope) < p.times:
+            return out
+        if p.questions_only:  # cheap first pass: most conversations have too few questions
+            scope = [i for i in scope if _QUESTION.search(texts[i])]
+            if len(scope) < p.times:
+                return out
         for i in scope:
-            text = view.texts[i]
-            if p.questions_only and not _QUESTION.search(text):
-                continue
+            text = texts[i]
             core = question_core(text, self.ignore)
             grams = char_ngrams(core)
             if sum(1 for g in grams if len(g) == 1) < p.min_chars:

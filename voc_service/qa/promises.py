@@ -21,7 +21,8 @@ BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 _NUM = r"(?:\d+(?:\s*[-~到至]\s*\d+)?|[一二两三四五六七八九十]+)"
 _RELATIVE = re.compile(rf"({_NUM})\s*(?:个)?\s*(分钟|小时|工作日|天|日)\s*(?:内|之内|以内)")
 _ABSOLUTE = re.compile(r"(今天|今日|今晚|明天|明日|后天)(上午|中午|下午|晚上|傍晚|之前|前)?")
-_CLAUSE_END = re.compile(r"[，。！？；,.!?;\n]")
+_MAYBE_DEADLINE = re.compile(r"[内今明后]")
+_CLAUSE_END = re.compile(r"[，。！？；,.!?;\s]")  # ASR text marks clauses with spaces
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _DAY_OFFSET = {"今天": 0, "今日": 0, "今晚": 0, "明天": 1, "明日": 1, "后天": 2}
 _BY_HOUR = {"上午": (12, 0), "中午": (13, 0), "下午": (18, 0), "傍晚": (19, 0), "晚上": (23, 59)}
@@ -89,14 +90,17 @@ class PromiseFinder:
             lexicon = json.loads(text)
         self.kinds = [(PromiseKind(k), tuple(words)) for k, words in lexicon["kinds"].items()]
         self.hedges = tuple(lexicon["hedges"])
-        self.broken = [
-            (None if k == "any" else PromiseKind(k), tuple(sorted(words, key=len, reverse=True)))
-            for k, words in lexicon["broken"].items()
-        ]
+        # one alternation per tier, longest words first: a cue naming what was promised wins
+        kind_of = {w: PromiseKind(k) for k, words in lexicon["broken"].items() if k != "any" for w in words}
+        self._specific = _alternation(kind_of)
+        self._kind_of = kind_of
+        self._general = _alternation(lexicon["broken"].get("any", []))
 
     def commitments(self, text: str, at: datetime) -> list[Commitment]:
         """Deadline + promised action in one clause of an agent turn, hedged clauses skipped."""
         out: list[Commitment] = []
+        if not _MAYBE_DEADLINE.search(text):  # most agent turns: one cheap scan and done
+            return out
         for pattern in (_RELATIVE, _ABSOLUTE):
             for m in pattern.finditer(text):
                 clause_start = max((c.end() for c in _CLAUSE_END.finditer(text, 0, m.start())), default=0)
@@ -117,17 +121,16 @@ class PromiseFinder:
     def broken_cue(self, text: str) -> BrokenCue | None:
         """What in a customer turn says a promise was not kept: a cue naming what was promised
         (还没到账 -> refund) wins over a general one (说好的), so the right promise is matched."""
-        general: BrokenCue | None = None
-        for kind, words in self.broken:
-            for w in words:
-                pos = text.find(w)
-                if pos < 0:
-                    continue
-                if kind is not None:
-                    return BrokenCue(kind, pos, pos + len(w))
-                if general is None:
-                    general = BrokenCue(None, pos, pos + len(w))
-        return general
+        m = self._specific.search(text) if self._specific is not None else None
+        if m is not None:
+            return BrokenCue(self._kind_of[m.group()], m.start(), m.end())
+        m = self._general.search(text) if self._general is not None else None
+        return None if m is None else BrokenCue(None, m.start(), m.end())
+
+
+def _alternation(words) -> re.Pattern[str] | None:  # noqa: ANN001 - any iterable of str
+    words = sorted(set(words), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words))) if words else None
 
 
 def turn_times(roles: list[Role], times: list[datetime | None], started_at: datetime | None) -> list[datetime | None]:

@@ -14,7 +14,7 @@ Hit = tuple[int, int, int]
 
 
 class ConversationView:
-    __slots__ = ("turns", "times", "texts", "roles", "_by_role", "_bounds", "keyword_hits", "_cache")
+    __slots__ = ("turns", "times", "texts", "roles", "_by_role", "_bounds", "keyword_hits", "_cache", "_sets")
 
     def __init__(self, turns: Sequence[TurnAnalysis], times: Sequence[datetime | None]) -> None:
         self.turns = turns
@@ -26,6 +26,7 @@ class ConversationView:
         # leaf key -> [(turn, start, end, word id)], filled by the engine in one automaton pass
         self.keyword_hits: dict[int, list[tuple[int, int, int, int]]] = {}
         self._cache: dict[object, object] = {}  # per-operator memo (n-gram vectors ...)
+        self._sets: dict[int, tuple[list[int], frozenset[int]]] = {}
 
     def turns_of(self, roles: frozenset[Role] | None) -> list[int]:
         """Indexes of the turns written by any of ``roles`` (None = every turn), in order."""
@@ -34,6 +35,16 @@ class ConversationView:
             got = list(range(len(self.roles))) if roles is None else [i for i, r in enumerate(self.roles) if r in roles]
             self._by_role[roles] = got
         return got
+
+    def as_set(self, scope: list[int]) -> frozenset[int]:
+        """``scope`` as a set; cached for the role lists of turns_of, which are reused by every
+        condition with the same role (the object is kept with its set, so its id stays valid)."""
+        got = self._sets.get(id(scope))
+        if got is not None and got[0] is scope:
+            return got[1]
+        made = frozenset(scope)
+        self._sets[id(scope)] = (scope, made)
+        return made
 
     def token_bounds(self, i: int) -> frozenset[int]:
         """Offsets where a token starts or ends in turn i (tokens + spaces rebuild the text)."""
