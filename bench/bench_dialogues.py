@@ -108,6 +108,31 @@ def main() -> None:
     print("20 random customer turns (seeded):\n| # | turn | label | score |\n|---|---|---|---|")
     for i, (text, label, score) in enumerate(sample, 1):
         print(f"| {i} | {text[:60]} | {label} | {score:+.2f} |")
+    # --- quality inspection: flag rate per rule and 20 random findings with their evidence --------
+    by_rule: Counter[str] = Counter()
+    flagged = 0
+    findings: list[tuple[str, str, int, str, str]] = []
+    for r in results:
+        quality = r.get("quality")
+        if not quality:
+            continue
+        flagged += bool(quality.get("flagged"))
+        turns_text = [t.get("redactedText", "") for t in r.get("turns", [])]
+        for f in quality.get("findings", []):
+            by_rule[f["ruleId"]] += 1
+            i = f.get("turnIndex", 0)
+            findings.append(
+                (r["conversationId"], f["ruleId"], i, f.get("evidenceText", ""), turns_text[i] if 0 <= i < len(turns_text) else "")
+            )
+    n = max(1, len(results))
+    print(f"\nQA: {flagged} of {len(results)} conversations flagged ({100 * flagged / n:.1f}%); findings per rule "
+          "(conversations hit, share):")
+    for rule, count in by_rule.most_common():
+        print(f"  {rule:22s} {count:4d} ({100 * count / n:.1f}%)")
+    qa_sample = random.Random(20261123).sample(findings, min(20, len(findings)))
+    print("20 random findings (seeded):\n| # | conversation | rule | turn | evidence | turn text |\n|---|---|---|---|---|---|")
+    for k, (cid, rule, i, ev, text) in enumerate(qa_sample, 1):
+        print(f"| {k} | {cid} | {rule} | {i} | {ev[:30]} | {text[:60]} |")
     record(
         "dialogues",
         {
@@ -120,6 +145,9 @@ def main() -> None:
             "sentiment_labels": {k: dict(v) for k, v in labels.items()},
             "complaints": complaints,
             "customer_turn_sample": sample,
+            "qa_flagged": flagged,
+            "qa_findings_by_rule": dict(by_rule),
+            "qa_finding_sample": qa_sample,
         },
     )
     if errors or len(results) != len(convs) or proc.returncode:

@@ -171,11 +171,9 @@ class Regex(Operator):
 _NOT_CONTENT = re.compile(r"[\s\W_]+|<[A-Z_]+>")
 
 
-def char_ngrams(text: str, ignore: tuple[str, ...] = ()) -> Counter[str]:
+def char_ngrams(text: str) -> Counter[str]:
     """Character unigrams + bigrams of the content characters (punctuation and placeholders
     dropped): robust to rewording (稍等我帮您查一下 ~ 请稍等，正在为您查询) and to segmentation."""
-    for word in ignore:
-        text = text.replace(word, " ")
     text = _NOT_CONTENT.sub(" ", text)
     grams: Counter[str] = Counter()
     for part in text.split():
@@ -417,13 +415,19 @@ _FILLERS = (
 _A_NOT_A = re.compile(r"(\w)[不没]\1")  # 能不能退 / 给不给换 / 有没有货 -> 能退 / 给换 / 有货
 
 
-def question_core(text: str, ignore: tuple[str, ...]) -> str:
+def filler_pattern(ignore: list[str] | tuple[str, ...]) -> re.Pattern[str]:
+    """Fillers and non-content characters in one alternation (longest first): one pass per turn."""
+    words = sorted({w for w in ignore if w}, key=len, reverse=True)
+    return re.compile("|".join([*map(re.escape, words), _NOT_CONTENT.pattern]))
+
+
+_DEFAULT_FILLERS = filler_pattern(_FILLERS)
+
+
+def question_core(text: str, fillers: re.Pattern[str] = _DEFAULT_FILLERS) -> str:
     """What a question asks, without the asking: A-not-A folded (能不能退 -> 能退), fillers and
     punctuation dropped. 到底能不能退? / 我就问能不能给我退 / 所以能退吗?? all become 能退."""
-    text = _A_NOT_A.sub(r"\1", text)
-    for word in ignore:
-        text = text.replace(word, " ")
-    return _NOT_CONTENT.sub(" ", text)
+    return fillers.sub(" ", _A_NOT_A.sub(r"\1", text))
 
 
 class RepeatedParams(Params):
@@ -451,7 +455,7 @@ class Repeated(Operator):
 
     def __init__(self, p: RepeatedParams, ctx: CompileContext) -> None:
         self.p = p
-        self.ignore = tuple(sorted(p.ignore, key=len, reverse=True))
+        self.fillers = filler_pattern(p.ignore)
         self.topics: list[tuple[str, ...]] = [tuple(ctx.expand(t)) for t in p.topics]
         self.put_off: tuple[str, ...] = tuple(w for item in p.put_off for w in ctx.expand(item))
 
@@ -469,10 +473,10 @@ class Repeated(Operator):
                 return out
         for i in scope:
             text = texts[i]
-            core = question_core(text, self.ignore)
-            grams = char_ngrams(core)
-            if sum(1 for g in grams if len(g) == 1) < p.min_chars:
+            core = question_core(text, self.fillers)
+            if len(core) - core.count(" ") < p.min_chars:
                 continue
+            grams = char_ngrams(core)
             topics = self._topics_of(core) if self.topics else frozenset()
             for group in groups:
                 same = any(cosine(grams, g) >= p.threshold for g, _ in group[0])

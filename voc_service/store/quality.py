@@ -329,21 +329,23 @@ class QualityStore:
             return [codec.promise_from_row(dict(r)) for r in rows]
 
     def open_promises(self, customer_id: str, order_id: str, due_before: datetime) -> list[Promise]:
-        """OPEN promises to this customer or about this order that were due before the instant."""
-        who = []
-        if customer_id:
-            who.append(promises.c.customer_id == customer_id)
-        if order_id:
-            who.append(promises.c.order_id == order_id)
-        if not who:
+        """OPEN promises to this customer or about this order that were due before the instant,
+        latest due first. One indexed lookup per key, filtered here: with status and due time in
+        the WHERE clause the planner prefers the (status, due_at) index and scans every overdue
+        promise (1.7 ms instead of 0.1 ms at 8,000 promises)."""
+        branches = [
+            sa.select(promises).where(column == value)
+            for column, value in ((promises.c.customer_id, customer_id), (promises.c.order_id, order_id))
+            if value
+        ]
+        if not branches:
             return []
-        q = (
-            sa.select(promises)
-            .where(sa.or_(*who), promises.c.status == PromiseStatus.OPEN.value, promises.c.due_at < due_before)
-            .order_by(promises.c.due_at.desc())
-        )
+        rows: dict[str, Promise] = {}
         with self.engine.connect() as conn:
-            return [codec.promise_from_row(dict(r)) for r in conn.execute(q).mappings()]
+            for r in conn.execute(sa.union_all(*branches) if len(branches) > 1 else branches[0]).mappings():
+                if r["status"] == PromiseStatus.OPEN.value and r["due_at"] < due_before:
+                    rows[r["promise_id"]] = codec.promise_from_row(dict(r))
+        return sorted(rows.values(), key=lambda p: p.due_at, reverse=True)
 
     def record_fulfilment(self, promise_id: str, note: str, at: datetime) -> Promise:
         """Marks the promise FULFILLED (upstream systems know best, so this also overrides BROKEN)."""
