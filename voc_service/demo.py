@@ -18,6 +18,8 @@ from voc_service.api.convert import conversation_to_pb
 from voc_service.api.pb import analysis_pb2, conversation_pb2
 from voc_service.api.pb import analysis_service_pb2 as pb
 from voc_service.api.pb import analysis_service_pb2_grpc as pb_grpc
+from voc_service.api.pb import quality_service_pb2 as qpb
+from voc_service.api.pb import quality_service_pb2_grpc as qpb_grpc
 from voc_service.client import channel, ingest
 from voc_service.launcher import ServerProcess, sqlite_url
 from voc_service.store import open_store
@@ -69,7 +71,10 @@ def run_demo(n: int = 3000, seed: int = 7) -> int:
                 _h("4. What the service found (read back from the store)")
                 _report_store(url, planted)
 
-                _h("5. Analysed examples (Analyze, include_tokens)")
+                _h("5. Quality inspection (QualityService: every conversation inspected)")
+                _report_quality(chan, items)
+
+                _h("6. Analysed examples (Analyze, include_tokens)")
                 stub = pb_grpc.AnalysisServiceStub(chan)
                 examples = [i for i in items if i.labels.pii][:1] + [i for i in items if i.labels.complaint][:1]
                 examples += [i for i in items if not i.labels.pii and not i.labels.complaint][:1]
@@ -79,11 +84,11 @@ def run_demo(n: int = 3000, seed: int = 7) -> int:
                     )
                     _print_analysis(item, reply.analysis)
 
-            _h("6. Service metrics (scraped from /metrics)")
+            _h("7. Service metrics (scraped from /metrics)")
             _report_metrics(server.metrics_port)
         finally:
             code = server.terminate()
-            _h("7. Graceful shutdown (SIGTERM)")
+            _h("8. Graceful shutdown (SIGTERM)")
             print(f"exit code {code}; last log line: {server.log_lines[-1] if server.log_lines else ''}")
     return 0
 
@@ -144,6 +149,48 @@ def _report_store(url: str, planted: Counter[str]) -> None:
         )
 
 
+def _report_quality(chan, items: list[Generated]) -> None:  # noqa: ANN001 - a grpc.Channel
+    """Rule hits against the generator's injected violations, the review queue with evidence, a
+    review and the precision it gives, agent scorecards and promises."""
+    quality = qpb_grpc.QualityServiceStub(chan)
+    rules = quality.ListRules(qpb.ListRulesRequest())
+    labelled = Counter(code for i in items for code in i.labels.violation_codes)
+    print(f"rule packs {rules.pack_version}: {len(rules.rules)} rules; conversations hit (injected by the generator):")
+    for r in rules.rules:
+        print(f"  {r.rule_id:<22} {analysis_pb2.Severity.Name(r.severity):<8} {r.findings:>5} ({labelled.get(r.rule_id, 0)})")
+    page = quality.ListFlagged(qpb.ListFlaggedRequest(page_size=3))
+    print("review queue, newest first (ListFlagged, first 3):")
+    for c in page.conversations:
+        print(f"  [{c.conversation_id}] agent {c.agent_id} score {c.score:.0f}")
+        for f in c.findings[:3]:
+            print(f"    {f.rule_id} (turn {f.turn_index}, chars {f.start}-{f.end}): 「{f.evidence_text[:40]}」")
+    first = page.conversations[0] if page.conversations else None
+    if first is not None and first.findings:
+        f = first.findings[0]
+        quality.SubmitReview(
+            qpb.SubmitReviewRequest(
+                conversation_id=first.conversation_id, rule_id=f.rule_id, verdict=qpb.Review.CONFIRMED,
+                reviewer_id="demo_reviewer", note="确认",
+            )
+        )
+        info = next(r for r in quality.ListRules(qpb.ListRulesRequest()).rules if r.rule_id == f.rule_id)
+        print(f"reviewed 1 finding of {f.rule_id}: precision so far {info.precision:.2f} ({info.confirmed}/{info.reviewed})")
+    cards = quality.ListScorecards(qpb.ListScorecardsRequest(min_conversations=20, page_size=3)).scorecards
+    print("agent scorecards, worst first (>= 20 conversations):")
+    for card in cards:
+        top = ", ".join(f"{k} {v}" for k, v in sorted(card.findings_by_rule.items(), key=lambda kv: -kv[1])[:3])
+        print(
+            f"  {card.agent_id}: {card.conversations} conversations, mean score {card.mean_score:.1f}, "
+            f"flagged {card.flagged_rate:.0%}, first response {card.mean_first_response_seconds:.0f}s; {top}"
+        )
+    promises = quality.ListPromises(qpb.ListPromisesRequest(page_size=500)).promises
+    kinds = Counter(analysis_pb2.Promise.Kind.Name(p.kind) for p in promises)
+    broken = [p for p in promises if p.status == analysis_pb2.Promise.BROKEN]
+    print(f"promises tracked (first 500 by due time): {dict(kinds)}; broken: {len(broken)}")
+    for p in promises[:2]:
+        print(f"  {p.promise_id}: 「{p.text}」 due {p.due_at.ToDatetime():%m-%d %H:%M} UTC")
+
+
 def _print_analysis(item: Generated, analysis: analysis_pb2.ConversationAnalysis) -> None:
     conv = item.conversation
     print(f"\n[{conv.conversation_id}] intent={item.labels.intent} sku={','.join(conv.sku_ids)} channel={conv.channel}")
@@ -176,6 +223,10 @@ def _print_analysis(item: Generated, analysis: analysis_pb2.ConversationAnalysis
             f"satisfaction {s.customer_satisfaction:+.2f} = "
             + " ".join(f"{k} {v:+.2f}" for k, v in sorted(s.satisfaction_factors.items()))
         )
+    if analysis.HasField("quality"):
+        q = analysis.quality
+        hits = "; ".join(f"{f.rule_id}@{f.turn_index}「{f.evidence_text[:20]}」" for f in q.findings) or "no findings"
+        print(f"  QA: score {q.score:.0f}{' FLAGGED' if q.flagged else ''}: {hits}")
 
 
 def _report_metrics(port: int | None) -> None:
