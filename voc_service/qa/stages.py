@@ -85,18 +85,31 @@ class PromiseStage:
         self.flag_below = settings.qa_flag_below
         self._url = settings.store
         self._lookup = None
+        self._disabled = False
         os.register_at_fork(after_in_child=self._forget_connections)
 
     def _forget_connections(self) -> None:
         if self._lookup is not None:
             self._lookup.engine.dispose(close=False)
 
-    def _store(self):  # noqa: ANN202 - QualityStore, imported lazily (the store package imports us)
-        if self._lookup is None:
+    def _store(self):  # noqa: ANN202 - QualityStore | None, imported lazily (the store imports us)
+        """The store holding the promises, or None when there is none to ask (offline `voc
+        analyze` without a store: then no broken-promise check, said once in the log)."""
+        if self._lookup is None and not self._disabled:
+            import sqlalchemy as sa
+            from sqlalchemy.engine import make_url
+
             from voc_service.store.quality import QualityStore
             from voc_service.store.repository import make_engine
 
-            self._lookup = QualityStore(make_engine(self._url))
+            url = make_url(self._url)
+            missing_file = url.get_backend_name() == "sqlite" and url.database and not os.path.exists(url.database)
+            engine = None if missing_file else make_engine(self._url)
+            if engine is None or not sa.inspect(engine).has_table("promises"):
+                self._disabled = True
+                log.warning("no promise store at the configured URL; broken promises are not checked")
+                return None
+            self._lookup = QualityStore(engine)
         return self._lookup
 
     def __call__(self, work: Work) -> None:
@@ -129,7 +142,10 @@ class PromiseStage:
             if cue is None:
                 continue
             try:
-                open_ = self._store().open_promises(conv.customer_id, conv.order_id, at)
+                store = self._store()
+                if store is None:
+                    return
+                open_ = store.open_promises(conv.customer_id, conv.order_id, at)
             except SQLAlchemyError as exc:
                 log.warning("promise lookup failed; broken promises not checked", extra={"error": type(exc).__name__})
                 return
