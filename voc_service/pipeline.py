@@ -61,6 +61,8 @@ class Work:
     conversation: Conversation
     analysis: ConversationAnalysis
     attributes: dict[str, str] = field(default_factory=dict)
+    # what a stage's per-conversation part leaves for its batch part (never stored)
+    scratch: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def start(cls, conversation: Conversation) -> Work:
@@ -89,7 +91,11 @@ class Work:
 
 
 class Stage(Protocol):
-    """One job on a work item. Raises a VocError (e.g. InvalidInput) to reject the conversation."""
+    """One job on a work item. Raises a VocError (e.g. InvalidInput) to reject the conversation.
+
+    A stage may also define ``finish_batch(works)``: called once per batch, after every
+    conversation of the batch went through all stages and before the commit, for work that is
+    cheaper per batch than per conversation (one store query for the whole batch)."""
 
     name: str
     version: str
@@ -119,6 +125,7 @@ class Pipeline:
         self.store = store
         self.versions = {"pipeline": __version__, **{c.name: c.version for c in self.components}}
         self._timer = timer
+        self._batch_steps = [c for c in self.components if hasattr(c, "finish_batch")]
 
     def set_timer(self, timer: StageTimer | None) -> None:
         self._timer = timer
@@ -147,7 +154,31 @@ class Pipeline:
         return work.analysis
 
     def run(self, conversation: Conversation) -> Work:
-        """Run every stage and return the whole work item (analysis + redacted attributes)."""
+        """Run every stage (batch steps included) and return the whole work item."""
+        work = self._run_stages(conversation)
+        self._finish([work])
+        return work
+
+    def _finish(self, works: list[Work]) -> None:
+        """The batch steps of the stages that have one, in stage order. A failure there is a bug
+        or a store hiccup: logged, and the conversations go on without that step's additions."""
+        if not works:
+            return
+        for component in self._batch_steps:
+            t0 = time.perf_counter()
+            try:
+                component.finish_batch(works)  # type: ignore[attr-defined]
+            except Exception as exc:  # noqa: BLE001 - never lose a batch to an optional step
+                log.error(
+                    "batch step failed; its findings are missing from this batch",
+                    extra={"stage": component.name, "error": type(exc).__name__, "where": where(exc)},
+                )
+            if self._timer is not None:
+                share = (time.perf_counter() - t0) / len(works)
+                for _ in works:
+                    self._timer(f"{component.name}.batch", share)
+
+    def _run_stages(self, conversation: Conversation) -> Work:
         work = Work.start(conversation)
         timer = self._timer
         if timer is None:
@@ -176,7 +207,7 @@ class Pipeline:
         accepted: list[tuple[int, Work]] = []
         for conv in conversations:
             try:
-                work = self.run(conv)
+                work = self._run_stages(conv)
             except VocError as exc:
                 results.append(Result(Outcome.REJECTED, error=exc))
                 continue
@@ -192,6 +223,7 @@ class Pipeline:
                 continue
             results.append(Result(Outcome.NOT_STORED, work.analysis))
             accepted.append((len(results) - 1, work))
+        self._finish([w for _, w in accepted])
         if persist and accepted:
             if self.store is None:
                 raise RuntimeError("persist requested but the pipeline has no store")

@@ -113,58 +113,75 @@ class PromiseStage:
         return self._lookup
 
     def __call__(self, work: Work) -> None:
+        """Per conversation: its commitments, and the first customer turn saying one was not
+        kept (looked up for the whole batch in finish_batch)."""
         conv, analysis = work.conversation, work.analysis
-        times = turn_times(
-            [t.role for t in conv.turns], [t.sent_at for t in conv.turns], conv.started_at
-        )
+        times = turn_times([t.role for t in conv.turns], [t.sent_at for t in conv.turns], conv.started_at)
         found: list[Promise] = []
         for turn, at in zip(analysis.turns, times, strict=True):
-            if turn.role is not Role.AGENT or at is None:
-                continue
-            for c in self.finder.commitments(turn.text, at):
-                found.append(
-                    Promise(
-                        f"{conv.conversation_id}#{turn.index}", conv.conversation_id, turn.index, c.kind, c.due_at,
-                        at, c.start, c.end, turn.text[c.start : c.end], conv.customer_id, conv.order_id,
+            if turn.role is Role.AGENT and at is not None:
+                for c in self.finder.commitments(turn.text, at):
+                    found.append(
+                        Promise(
+                            f"{conv.conversation_id}#{turn.index}", conv.conversation_id, turn.index, c.kind,
+                            c.due_at, at, c.start, c.end, turn.text[c.start : c.end], conv.customer_id,
+                            conv.order_id,
+                        )
                     )
-                )
-                break  # one promise per turn: its id is the turn
+                    break  # one promise per turn: its id is the turn
         analysis.promises = found
-        if analysis.quality is not None and (conv.customer_id or conv.order_id):
-            self._check_broken(work, times)
-
-    def _check_broken(self, work: Work, times: list) -> None:
-        conv, analysis = work.conversation, work.analysis
-        for turn, at in zip(analysis.turns, times, strict=True):
-            if turn.role is not Role.CUSTOMER or at is None:
-                continue
-            cue = self.finder.broken_cue(turn.text)
-            if cue is None:
-                continue
-            try:
-                store = self._store()
-                if store is None:
-                    return
-                open_ = store.open_promises(conv.customer_id, conv.order_id, at)
-            except SQLAlchemyError as exc:
-                log.warning("promise lookup failed; broken promises not checked", extra={"error": type(exc).__name__})
-                return
-            open_ = [p for p in open_ if p.conversation_id != conv.conversation_id]
-            if not open_:
-                return
-            promise = next((p for p in open_ if p.kind is cue.kind), open_[0])
-            quality = analysis.quality
-            quality.findings.append(
-                Finding(
-                    PROMISE_BROKEN, 1, Severity.CRITICAL, 0.0,
-                    f"客户反映之前的承诺未兑现：会话 {promise.conversation_id} 第 {promise.turn_index} 轮「{promise.text}」",
-                    [Evidence(turn.index, cue.start, cue.end, turn.text[cue.start : cue.end])],
-                    promise.promise_id,
-                )
-            )
-            rescored = score(quality.findings, self.flag_below, quality.pack_version)
-            quality.score, quality.flagged = rescored.score, rescored.flagged
+        if analysis.quality is None or not (conv.customer_id or conv.order_id):
             return
+        for turn, at in zip(analysis.turns, times, strict=True):
+            if turn.role is Role.CUSTOMER and at is not None:
+                cue = self.finder.broken_cue(turn.text)
+                if cue is not None:
+                    work.scratch[self.name] = (turn.index, at, cue)
+                    return
+
+    def finish_batch(self, works: list[Work]) -> None:
+        """One store query for every conversation of the batch that has a "not kept" cue."""
+        asking = [w for w in works if self.name in w.scratch]
+        if not asking:
+            return
+        try:
+            store = self._store()
+            if store is None:
+                return
+            open_ = store.open_promises(
+                [w.conversation.customer_id for w in asking], [w.conversation.order_id for w in asking]
+            )
+        except SQLAlchemyError as exc:
+            log.warning("promise lookup failed; broken promises not checked", extra={"error": type(exc).__name__})
+            return
+        for work in asking:
+            self._mark_broken(work, open_)
+
+    def _mark_broken(self, work: Work, open_: list[Promise]) -> None:
+        conv, quality = work.conversation, work.analysis.quality
+        index, at, cue = work.scratch[self.name]  # type: ignore[misc]
+        mine = [
+            p
+            for p in open_
+            if p.conversation_id != conv.conversation_id
+            and p.due_at < at
+            and ((conv.customer_id and p.customer_id == conv.customer_id) or (conv.order_id and p.order_id == conv.order_id))
+        ]
+        if not mine or quality is None:
+            return
+        mine.sort(key=lambda p: p.due_at, reverse=True)
+        promise = next((p for p in mine if p.kind is cue.kind), mine[0])
+        text = work.analysis.turns[index].text
+        quality.findings.append(
+            Finding(
+                PROMISE_BROKEN, 1, Severity.CRITICAL, 0.0,
+                f"客户反映之前的承诺未兑现：会话 {promise.conversation_id} 第 {promise.turn_index} 轮「{promise.text}」",
+                [Evidence(index, cue.start, cue.end, text[cue.start : cue.end])],
+                promise.promise_id,
+            )
+        )
+        rescored = score(quality.findings, self.flag_below, quality.pack_version)
+        quality.score, quality.flagged = rescored.score, rescored.flagged
 
 
 __all__ = ["PackError", "PromiseStage", "QaStage", "qa_sources"]

@@ -328,24 +328,25 @@ class QualityStore:
             ).mappings()
             return [codec.promise_from_row(dict(r)) for r in rows]
 
-    def open_promises(self, customer_id: str, order_id: str, due_before: datetime) -> list[Promise]:
-        """OPEN promises to this customer or about this order that were due before the instant,
-        latest due first. One indexed lookup per key, filtered here: with status and due time in
-        the WHERE clause the planner prefers the (status, due_at) index and scans every overdue
-        promise (1.7 ms instead of 0.1 ms at 8,000 promises)."""
+    def open_promises(self, customer_ids: Sequence[str], order_ids: Sequence[str]) -> list[Promise]:
+        """OPEN promises to any of these customers or about any of these orders: one query for a
+        whole ingest batch. Each key column is matched by its own index (UNION ALL) and the
+        status is filtered here: with status in the WHERE clause SQLite's planner prefers the
+        (status, due_at) index and scans every open promise (1.7 ms instead of 0.3 ms at 8,000)."""
         branches = [
-            sa.select(promises).where(column == value)
-            for column, value in ((promises.c.customer_id, customer_id), (promises.c.order_id, order_id))
-            if value
+            sa.select(promises).where(column.in_(sorted(set(values))))
+            for column, values in ((promises.c.customer_id, [c for c in customer_ids if c]),
+                                   (promises.c.order_id, [o for o in order_ids if o]))
+            if values
         ]
         if not branches:
             return []
         rows: dict[str, Promise] = {}
         with self.engine.connect() as conn:
             for r in conn.execute(sa.union_all(*branches) if len(branches) > 1 else branches[0]).mappings():
-                if r["status"] == PromiseStatus.OPEN.value and r["due_at"] < due_before:
+                if r["status"] == PromiseStatus.OPEN.value:
                     rows[r["promise_id"]] = codec.promise_from_row(dict(r))
-        return sorted(rows.values(), key=lambda p: p.due_at, reverse=True)
+        return list(rows.values())
 
     def record_fulfilment(self, promise_id: str, note: str, at: datetime) -> Promise:
         """Marks the promise FULFILLED (upstream systems know best, so this also overrides BROKEN)."""
