@@ -139,6 +139,15 @@ def test_regex_with_exclusion() -> None:
     assert hits(r"regex: {pattern: '一定.{0,4}到', exclude: '不一定'}", convo) == [(0, "一定给您送到")]
 
 
+def test_regex_needs_words_make_it_a_keyword_triggered_rule() -> None:
+    when = "regex: {pattern: '一定.{0,4}到', needs: [一定]}"
+    rs = compile_packs([("t.yaml", pack(rule(when)))])
+    assert rs.rules[0].condition.triggers  # skipped by the engine when 一定 is absent
+    convo = turns((A, "一定给您送到"), (A, "不会迟到"))
+    assert hits(when, convo) == [(0, "一定给您送到")]
+    assert hits(when, turns((A, "明天送到"))) == []
+
+
 def test_similarity_to_example_phrasings() -> None:
     convo = turns((A, "请稍等，正在为您查询"), (A, "您的快递已经签收了"))
     assert hits("similar: {examples: [稍等我帮您查一下], threshold: 0.3}\nrole: agent", convo) == [
