@@ -180,6 +180,12 @@ def test_timing_operators() -> None:
     assert hits("silence: {over_seconds: 90}", convo, [None] * 5) == []  # no timestamps: no verdict
 
 
+def test_turns_without_text_are_out_of_scope() -> None:
+    # the last agent turn was an image (empty text): the closing check looks at the one before it
+    convo = turns((C, "好的"), (A, "祝您生活愉快"), (A, ""))
+    assert hits("keywords: {none_of: [祝您]}\nrole: agent\nrange: {last: 1}", convo) == []
+
+
 def test_range_and_anchor_scopes() -> None:
     convo = turns((C, "我要投诉"), (A, "好的"), (A, "抱歉"), (C, "投诉"), (A, "嗯"))
     assert hits("keywords: {any_of: [投诉]}\nrole: customer\nrange: {last: 1}", convo) == [(3, "投诉")]

@@ -29,10 +29,13 @@ class ConversationView:
         self._sets: dict[int, tuple[list[int], frozenset[int]]] = {}
 
     def turns_of(self, roles: frozenset[Role] | None) -> list[int]:
-        """Indexes of the turns written by any of ``roles`` (None = every turn), in order."""
+        """Indexes of the turns written by any of ``roles`` (None = every turn), in order. Turns
+        without text (an image or sticker the channel could not pass on) are left out: there is
+        nothing in them to inspect, so "the last agent turn" is the last one that says something."""
         got = self._by_role.get(roles)
         if got is None:
-            got = list(range(len(self.roles))) if roles is None else [i for i, r in enumerate(self.roles) if r in roles]
+            texts = self.texts
+            got = [i for i, r in enumerate(self.roles) if texts[i] and (roles is None or r in roles)]
             self._by_role[roles] = got
         return got
 
