@@ -7,6 +7,7 @@ server; health turns SERVING only then, and NOT_SERVING as soon as shutdown begi
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from concurrent import futures
@@ -45,6 +46,10 @@ class VocServer:
         self.store = open_store(settings.store, settings.sqlite_synchronous)
         self.pipeline = Pipeline.from_settings(settings, self.store, timer=telemetry.observe_stage)
         self._warm_up()
+        # Everything built so far (dictionary, spaCy tables, model weights: millions of objects)
+        # lives as long as the process; frozen, the cyclic GC never scans it again, and forked
+        # workers keep sharing its pages instead of copying them when the GC touches headers.
+        gc.freeze()
         # Fork the ingest workers now: after the pipeline is built (shared copy-on-write), before
         # any gRPC object exists (a fork must never inherit a live server).
         n_workers = resolve_workers(settings.workers)

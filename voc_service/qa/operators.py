@@ -469,11 +469,18 @@ class Repeated(Operator):
     def __init__(self, p: RepeatedParams, ctx: CompileContext) -> None:
         self.p = p
         self.fillers = filler_pattern(p.ignore)
-        self.topics: list[tuple[str, ...]] = [tuple(ctx.expand(t)) for t in p.topics]
-        self.put_off: tuple[str, ...] = tuple(w for item in p.put_off for w in ctx.expand(item))
-
-    def _topics_of(self, core: str) -> frozenset[int]:
-        return frozenset(k for k, words in enumerate(self.topics) if any(w in core for w in words))
+        # Topic and put-off words ride on the pack's keyword automaton: which turn has which topic
+        # comes out of the conversation's one scan instead of substring tests per turn.
+        self.topic_key = ctx.new_leaf()
+        self.topic_of: dict[int, set[int]] = {}  # word id -> topic indexes
+        for k, item in enumerate(p.topics):
+            for w in ctx.expand(item):
+                self.topic_of.setdefault(ctx.keywords.add(w, self.topic_key), set()).add(k)
+        self.put_off_key = ctx.new_leaf()
+        for item in p.put_off:
+            for w in ctx.expand(item):
+                ctx.keywords.add(w, self.put_off_key)
+        self.check_put_off = bool(p.put_off)
 
     def hits(self, view: ConversationView, scope: list[int]) -> list[Hit]:
         p, groups, out = self.p, [], []  # groups: [[(grams, topics) of each member], count, last turn]
@@ -484,19 +491,22 @@ class Repeated(Operator):
             scope = [i for i in scope if _QUESTION.search(texts[i])]
             if len(scope) < p.times:
                 return out
+        topics_in: dict[int, set[int]] = {}
+        for turn, _s, _e, wid in view.keyword_hits.get(self.topic_key, ()):
+            topics_in.setdefault(turn, set()).update(self.topic_of[wid])
+        put_off_turns = {h[0] for h in view.keyword_hits.get(self.put_off_key, ())}
+        roles = view.roles
         for i in scope:
-            text = texts[i]
-            core = question_core(text, self.fillers)
+            core = question_core(texts[i], self.fillers)
             if len(core) - core.count(" ") < p.min_chars:
                 continue
             grams = char_ngrams(core)
-            topics = self._topics_of(core) if self.topics else frozenset()
+            topics = topics_in.get(i)
             for group in groups:
                 same = any(cosine(grams, g) >= p.threshold for g, _ in group[0])
-                if not same and topics and any(topics & t for _, t in group[0]):
-                    same = not self.put_off or any(
-                        w in texts[k] for k in range(group[2] + 1, i) if view.roles[k] is not Role.CUSTOMER
-                        for w in self.put_off
+                if not same and topics and any(t and topics & t for _, t in group[0]):
+                    same = not self.check_put_off or any(
+                        k in put_off_turns and roles[k] is not Role.CUSTOMER for k in range(group[2] + 1, i)
                     )
                 if same:
                     group[0].append((grams, topics))
