@@ -21,12 +21,14 @@ FULL = [
     ["bench_spacy_choice.py", "--conversations", "3000"],
     ["bench_dialogues.py"],
     ["bench_sentiment.py"],
+    ["bench_qa.py", "--conversations", "20000", "--runs", "3"],
 ]
 QUICK = [
     ["bench_throughput.py", "--conversations", "3000", "--runs", "1"],
     ["bench_latency.py", "--requests", "300"],
     ["bench_dialogues.py"],
     ["bench_sentiment.py", "--sample", "500", "--skip-train"],
+    ["bench_qa.py", "--conversations", "2000", "--runs", "1"],
 ]
 
 
