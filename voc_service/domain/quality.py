@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Severity(StrEnum):
@@ -22,12 +23,12 @@ class Severity(StrEnum):
 _RANK = {Severity.INFO: 1, Severity.MINOR: 2, Severity.MAJOR: 3, Severity.CRITICAL: 4}
 
 
-@dataclass(slots=True, frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """Where a rule hit: a turn and a code-point span of its stored (redacted) text, end exclusive.
 
     ``turn_index`` is -1 for a conversation-level finding with nothing to point at (a rule made
-    only of ``not`` conditions)."""
+    only of ``not`` conditions). A NamedTuple, not a frozen dataclass: findings are built on the
+    ingest path, and a frozen dataclass's __init__ (object.__setattr__ per field) costs 4x."""
 
     turn_index: int
     start: int

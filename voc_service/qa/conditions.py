@@ -132,6 +132,10 @@ class Compiled:
     leaves: dict[str, Leaf]  # named leaves (anchors refer to them)
     requires: set[str]
     triggers: set[int] | None  # keyword leaf keys; None = the rule must always be evaluated
+    # (keyword leaf key, roles) when the whole rule is one plain "any of these words, said by
+    # these roles" condition: the engine then reads its hits straight from the scan (most
+    # keyword rules of a large pack are this shape)
+    plain_keywords: tuple[int, frozenset[Role] | None] | None = None
 
     def evaluate(self, view: ConversationView) -> tuple[bool, list[Hit]]:
         if self.triggers is not None and not any(k in view.keyword_hits for k in self.triggers):
@@ -154,7 +158,18 @@ def compile_condition(spec: Any, ctx: CompileContext, path: str = "when") -> Com
             seen.add(ref)
             nxt = leaves[ref].anchor
             ref = nxt.ref if nxt is not None else ""
-    return Compiled(root, leaves, requires, _triggers(root))
+    return Compiled(root, leaves, requires, _triggers(root), _plain_keywords(root))
+
+
+def _plain_keywords(node: Node) -> tuple[int, frozenset[Role] | None] | None:
+    from voc_service.qa.operators import Keywords
+
+    if not isinstance(node, Leaf) or node.first is not None or node.last is not None or node.anchor is not None:
+        return None
+    op = node.op
+    if not isinstance(op, Keywords) or not op.is_plain:
+        return None
+    return op.key, node.roles
 
 
 def _anchored(node: Node, path: str) -> list[tuple[str, Leaf]]:

@@ -44,12 +44,21 @@ class QaEngine:
         rules = self.ruleset.rules
         findings: list[Finding] = []
         plain = Evaluation(view, {})  # for rules without named conditions (nothing to memoise)
+        roles = view.roles
         for k in sorted(candidates):
             rule = rules[k]
-            leaves = rule.condition.leaves
-            ok, hits = rule.condition.root.evaluate(Evaluation(view, leaves) if leaves else plain)
-            if not ok:
-                continue
+            fast = rule.condition.plain_keywords
+            if fast is not None:  # one "any of these words" condition: hits straight from the scan
+                key, who = fast
+                raw = view.keyword_hits.get(key, ())
+                hits = [h[:3] for h in raw] if who is None else [h[:3] for h in raw if roles[h[0]] in who]
+                if not hits:
+                    continue
+            else:
+                leaves = rule.condition.leaves
+                ok, hits = rule.condition.root.evaluate(Evaluation(view, leaves) if leaves else plain)
+                if not ok:
+                    continue
             evidence = [Evidence(i, s, e, view.texts[i][s:e]) for i, s, e in sorted(set(hits))[:MAX_EVIDENCE]]
             findings.append(Finding(rule.id, rule.version, rule.severity, rule.deduction, rule.message, evidence))
         quality = score(findings, self.flag_below, self.version)

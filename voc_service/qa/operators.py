@@ -107,6 +107,8 @@ class Keywords(Operator):
         self.exclusions = {ctx.keywords.add(w, self.key) for w in p.unless} - set(self.groups)
         self.token_mode = p.match == "token"
         self.trigger = self.key if self.mode != "none" else None
+        # any occurrence of any word counts: the engine's fast path can take the hits as they are
+        self.is_plain = self.mode == "any" and self.need == 1 and not self.exclusions and not self.token_mode
 
     def _valid(self, view: ConversationView, scope: list[int]) -> list[tuple[int, int, int, int]]:
         raw = view.keyword_hits.get(self.key)
