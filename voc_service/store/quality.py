@@ -46,6 +46,14 @@ def decode_token(token: str, n: int) -> list | None:
     return values
 
 
+def _where_given(q: sa.Select, *filters: tuple[sa.ColumnElement, object]) -> sa.Select:
+    """``column == value`` for every filter whose value was given: an empty filter is no filter."""
+    for column, value in filters:
+        if value:
+            q = q.where(column == value)
+    return q
+
+
 def _ts(value: datetime | None) -> str:
     """Cursor form of a timestamp: ISO text, exact to the microsecond (a float is not)."""
     return "" if value is None else value.isoformat()
@@ -124,8 +132,7 @@ class QualityStore:
             .join(a, a.c.conversation_id == c.c.conversation_id)
             .where(a.c.flagged.is_(True))
         )
-        if agent_id:
-            q = q.where(c.c.agent_id == agent_id)
+        q = _where_given(q, (c.c.agent_id, agent_id))
         if since is not None:
             q = q.where(a.c.occurred_at >= since)
         if until is not None:
@@ -196,13 +203,9 @@ class QualityStore:
         """Newest first: (reviewed_at, conversation_id, rule_id) descending."""
         after = decode_token(token, 3)
         r = reviews.c
-        q = sa.select(reviews)
-        if rule_id:
-            q = q.where(r.rule_id == rule_id)
-        if conversation_id:
-            q = q.where(r.conversation_id == conversation_id)
-        if reviewer_id:
-            q = q.where(r.reviewer_id == reviewer_id)
+        q = _where_given(
+            sa.select(reviews), (r.rule_id, rule_id), (r.conversation_id, conversation_id), (r.reviewer_id, reviewer_id)
+        )
         if after is not None:
             at = _at(after[0])
             q = q.where(
@@ -307,10 +310,7 @@ class QualityStore:
             q = q.where(p.status.in_([s.value for s in statuses]))
         if overdue_at is not None:
             q = q.where(p.status == PromiseStatus.OPEN.value, p.due_at < overdue_at)
-        if customer_id:
-            q = q.where(p.customer_id == customer_id)
-        if order_id:
-            q = q.where(p.order_id == order_id)
+        q = _where_given(q, (p.customer_id, customer_id), (p.order_id, order_id))
         if after is not None:
             at = _at(after[0])
             q = q.where(sa.or_(p.due_at > at, sa.and_(p.due_at == at, p.promise_id > after[1])))
