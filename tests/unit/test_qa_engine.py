@@ -211,6 +211,13 @@ def test_repeated_and_transfer_unanswered() -> None:
     )
     assert hits("repeated: {times: 3, questions_only: true}\nrole: customer", convo) == [(4, "所以能退吗??")]
     assert hits("repeated: {times: 4}\nrole: customer", convo) == []
+    # the agent pasting the same canned reply three times
+    canned = turns(
+        (A, "您好，这边已经为您反馈，请耐心等待"), (C, "然后呢"), (A, "您好,这边已经为您反馈,请耐心等待~"),
+        (C, "???"), (A, "您好，这边已经为您反馈，请耐心等待。"),
+    )
+    assert hits("repeated: {times: 3, threshold: 0.9}\nrole: agent", canned) == [(4, "您好，这边已经为您反馈，请耐心等待。")]
+    assert hits("repeated: {times: 3, threshold: 0.9}\nrole: agent", canned[:3]) == []
     ask = EmotionHit(EmotionKind.HUMAN_REQUEST, 0, 3)
     left = turns((C, "转人工", ask), (Role.BOT, "请描述问题"), (Role.BOT, "请选择"))
     assert hits("transfer_unanswered: {within: 2}", left) == [(0, "转人工")]
