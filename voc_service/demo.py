@@ -237,7 +237,10 @@ def _report_metrics(port: int | None) -> None:
     sums: dict[str, float] = {}
     counts: dict[str, float] = {}
     for line in body.splitlines():
-        if line.startswith("voc_rpc_handled_total{") or line.startswith("voc_ingest_conversations_total{"):
+        if line.startswith(
+            ("voc_rpc_handled_total{", "voc_ingest_conversations_total{", "voc_qa_flagged_conversations_total ",
+             "voc_qa_rule_precision{")
+        ):
             print("  " + line)
         elif line.startswith("voc_stage_duration_seconds_sum{"):
             sums[line.split('"')[1]] = float(line.rsplit(" ", 1)[1])
