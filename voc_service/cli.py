@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="run the pipeline offline over a JSONL file of Conversations")
     p.add_argument("--jsonl", required=True, help="input file, '-' for stdin")
     p.add_argument("--tokens", action="store_true", help="include the segmented tokens")
+    p.add_argument("--topic-model", type=Path, help="topic model directory (VOC_TOPIC_MODEL)")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("ingest", help="stream a JSONL file of Conversations to a server")
@@ -77,6 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--model", help="model directory or 'default' (default: VOC_SENTIMENT_MODEL)")
     e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     e.set_defaults(func=cmd_sentiment_eval)
+
+    p = sub.add_parser("topics", help="fit a topic model on conversations (BERTopic, batch)")
+    topics = p.add_subparsers(dest="topics_command", required=True)
+    f = topics.add_parser("fit", help="fit on a JSONL file of Conversations and write a model directory")
+    f.add_argument("--jsonl", required=True, help="Conversation JSONL, '-' for stdin")
+    f.add_argument("--model-dir", required=True, type=Path, help="where to write the model (created)")
+    f.add_argument("--nr-topics", type=int, help="reduce to this many topics (default: as many as found)")
+    f.add_argument("--previous", type=Path, help="the model this one replaces: its topic ids are kept")
+    f.add_argument("--name", default="topics", help="model name (part of its version)")
+    f.add_argument("--seed", type=int, default=42)
+    f.add_argument("--min-cluster-size", type=int, default=30, help="HDBSCAN min_cluster_size")
+    f.set_defaults(func=cmd_topics_fit)
 
     p = sub.add_parser("demo", help="generate a day of conversations, serve, ingest over gRPC, show results")
     p.add_argument("--conversations", type=int, default=3000)
@@ -192,7 +205,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from voc_service.jsonl import open_input, parse_conversation, read_lines, to_json
     from voc_service.pipeline import Pipeline
 
-    pipeline = Pipeline.from_settings(Settings())
+    pipeline = Pipeline.from_settings(load_settings(topic_model=args.topic_model))
     out = sys.stdout
     errors = 0
     with open_input(args.jsonl) as fh:
@@ -211,6 +224,26 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             out.write(to_json(analysis_to_pb(analysis, args.tokens)) + "\n")
     if errors:
         print(f"voc analyze: {errors} line(s) rejected", file=sys.stderr)
+    return 0
+
+
+def cmd_topics_fit(args: argparse.Namespace) -> int:
+    from voc_service.topics.commands import print_json, run_fit
+    from voc_service.topics.fit import FitConfig
+
+    if args.nr_topics is not None and args.nr_topics < 1:
+        print("voc topics fit: --nr-topics must be >= 1", file=sys.stderr)
+        return 2
+    config = FitConfig(
+        name=args.name, nr_topics=args.nr_topics, seed=args.seed,
+        clustering_params={"min_cluster_size": args.min_cluster_size},
+    )
+    try:
+        result = run_fit(args.jsonl, args.model_dir, config, args.previous, load_settings())
+    except (ValueError, OSError) as exc:
+        print(f"voc topics fit: {exc}", file=sys.stderr)
+        return 2
+    print_json(result)
     return 0
 
 

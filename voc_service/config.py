@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     stages: list[str] = Field(
         default_factory=lambda: [
             "validate", "normalize", "redact", "segment", "entities", "emotion", "sentiment",
-            "conversation_sentiment", "qa", "promises",
+            "conversation_sentiment", "qa", "promises", "topic",
         ]
     )
     segmenter: str = Field("rjieba", description="segmenter backend: rjieba (fast) or jieba (reference)")
@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     qa_packs: list[Path] = Field(default_factory=list, description="extra rule pack files or directories (YAML)")
     qa_default_pack: bool = Field(True, description="load the pack shipped in the package")
     qa_flag_below: float = Field(80.0, ge=0, le=100, description="a QA score under this flags the conversation")
+
+    # topics
+    topic_model: Path | None = Field(None, description="a directory written by `voc topics fit`; unset = no topics")
 
 
 def resolve_workers(workers: int) -> int:

@@ -47,6 +47,7 @@ _BUILTIN_STAGE_MODULES = (
     "voc_service.text.stages",
     "voc_service.sentiment.stages",
     "voc_service.qa.stages",
+    "voc_service.topics.stages",
 )
 
 

@@ -24,7 +24,7 @@ def test_stages_run_in_order_and_nothing_raw_remains() -> None:
     assert turn.spaces == [False, False, False, False, False, True, False]
     assert a.versions.keys() == {
         "pipeline", "validate", "normalize", "redact", "segment", "entities", "emotion", "sentiment",
-        "conversation_sentiment", "qa", "promises",
+        "conversation_sentiment", "qa", "promises", "topic",
     }
 
 

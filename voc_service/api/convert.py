@@ -121,6 +121,10 @@ def analysis_to_pb(analysis: ConversationAnalysis, include_tokens: bool = False)
         quality_to_pb(analysis.quality, msg.quality)
     for p in analysis.promises:
         promise_to_pb(p, msg.promises.add())
+    if analysis.topic is not None:
+        t = analysis.topic
+        msg.topic.id, msg.topic.label, msg.topic.probability = t.topic_id, t.label, t.probability
+        msg.topic.model_version, msg.topic.outlier = t.model_version, t.outlier
     return msg
 
 

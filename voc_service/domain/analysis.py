@@ -95,6 +95,21 @@ class ConversationSentiment:
     satisfaction_factors: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass(slots=True, frozen=True)
+class TopicAssignment:
+    """The conversation's topic in the model that assigned it; ``topic_id`` -1 = outlier (no topic
+    close enough: docs/topics.md)."""
+
+    topic_id: int
+    label: str
+    probability: float
+    model_version: str
+
+    @property
+    def outlier(self) -> bool:
+        return self.topic_id < 0
+
+
 @dataclass(slots=True)
 class TurnAnalysis:
     index: int
@@ -118,6 +133,7 @@ class ConversationAnalysis:
     sentiment: ConversationSentiment | None = None
     quality: Quality | None = None
     promises: list[Promise] = field(default_factory=list)
+    topic: TopicAssignment | None = None
 
     @property
     def redaction_kinds(self) -> tuple[str, ...]:

@@ -178,6 +178,7 @@ def analysis_from_row(row: dict, conversation: Conversation) -> ConversationAnal
         json.loads(row["versions"]),
         summary_from_payload(row.get("summary")),
         quality_from_payload(row.get("quality"), [t.text for t in conversation.turns]),
+        topic=TopicAssignment(*row["topic"]) if row.get("topic") else None,
     )
 
 

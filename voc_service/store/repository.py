@@ -116,6 +116,10 @@ class ConversationStore:
                     "quality": codec.quality_payload(quality),
                     "occurred_at": occurred,
                     "first_response_seconds": None if quality is None else quality.first_response_seconds,
+                    "topic_id": None if analysis.topic is None else analysis.topic.topic_id,
+                    "topic_probability": None if analysis.topic is None else analysis.topic.probability,
+                    "topic_label": None if analysis.topic is None else analysis.topic.label[:200],
+                    "topic_model": None if analysis.topic is None else analysis.topic.model_version[:80],
                 },
             )
         new = [v for cid, v in latest.items() if cid not in existed]
@@ -250,6 +254,10 @@ def _stored_select() -> sa.Select:
         analyses.c.turns.label("analysis_turns"),
         analyses.c.summary,
         analyses.c.quality,
+        analyses.c.topic_id,
+        analyses.c.topic_probability,
+        analyses.c.topic_label,
+        analyses.c.topic_model,
     )
 
 
@@ -262,6 +270,11 @@ def _from_row(row: sa.RowMapping) -> tuple[Conversation, ConversationAnalysis, i
             "versions": row["versions"],
             "summary": row["summary"],
             "quality": row["quality"],
+            "topic": (
+                None
+                if row["topic_id"] is None
+                else (row["topic_id"], row["topic_label"] or "", row["topic_probability"] or 0.0, row["topic_model"] or "")
+            ),
         },
         conv,
     )

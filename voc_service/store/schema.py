@@ -87,7 +87,13 @@ analyses = sa.Table(
     sa.Column("occurred_at", UTCDateTime(), nullable=True),
     # seconds from the customer's first reachable turn to the first agent turn (scorecards)
     sa.Column("first_response_seconds", sa.Float, nullable=True),
+    # topic of the active model when analysed (-1 = outlier); the model version says which model
+    sa.Column("topic_id", sa.Integer, nullable=True),
+    sa.Column("topic_probability", sa.Float, nullable=True),
+    sa.Column("topic_label", sa.String(200), nullable=True),
+    sa.Column("topic_model", sa.String(80), nullable=True),
     sa.Index(None, "flagged", "occurred_at"),
+    sa.Index(None, "topic_id"),
 )
 
 # SKU ids of a conversation, one row each (filters and per-SKU aggregates).

@@ -259,6 +259,20 @@ class Promise(_message.Message):
     broken_by: str
     def __init__(self, promise_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., turn_index: _Optional[int] = ..., kind: _Optional[_Union[Promise.Kind, str]] = ..., made_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., text: _Optional[str] = ..., customer_id: _Optional[str] = ..., order_id: _Optional[str] = ..., status: _Optional[_Union[Promise.Status, str]] = ..., status_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status_note: _Optional[str] = ..., broken_by: _Optional[str] = ...) -> None: ...
 
+class TopicAssignment(_message.Message):
+    __slots__ = ("id", "label", "probability", "model_version", "outlier")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    OUTLIER_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    label: str
+    probability: float
+    model_version: str
+    outlier: bool
+    def __init__(self, id: _Optional[int] = ..., label: _Optional[str] = ..., probability: _Optional[float] = ..., model_version: _Optional[str] = ..., outlier: _Optional[bool] = ...) -> None: ...
+
 class TurnAnalysis(_message.Message):
     __slots__ = ("index", "role", "redacted_text", "redactions", "tokens", "entities", "emotions", "sentiment")
     INDEX_FIELD_NUMBER: _ClassVar[int]
@@ -280,7 +294,7 @@ class TurnAnalysis(_message.Message):
     def __init__(self, index: _Optional[int] = ..., role: _Optional[_Union[_conversation_pb2.Role, str]] = ..., redacted_text: _Optional[str] = ..., redactions: _Optional[_Iterable[_Union[Redaction, _Mapping]]] = ..., tokens: _Optional[_Iterable[str]] = ..., entities: _Optional[_Iterable[_Union[Entity, _Mapping]]] = ..., emotions: _Optional[_Iterable[_Union[Emotion, _Mapping]]] = ..., sentiment: _Optional[_Union[Sentiment, _Mapping]] = ...) -> None: ...
 
 class ConversationAnalysis(_message.Message):
-    __slots__ = ("conversation_id", "turns", "versions", "redaction_count", "char_count", "sentiment", "quality", "promises")
+    __slots__ = ("conversation_id", "turns", "versions", "redaction_count", "char_count", "sentiment", "quality", "promises", "topic")
     class VersionsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -296,6 +310,7 @@ class ConversationAnalysis(_message.Message):
     SENTIMENT_FIELD_NUMBER: _ClassVar[int]
     QUALITY_FIELD_NUMBER: _ClassVar[int]
     PROMISES_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_FIELD_NUMBER: _ClassVar[int]
     conversation_id: str
     turns: _containers.RepeatedCompositeFieldContainer[TurnAnalysis]
     versions: _containers.ScalarMap[str, str]
@@ -304,7 +319,8 @@ class ConversationAnalysis(_message.Message):
     sentiment: ConversationSentiment
     quality: Quality
     promises: _containers.RepeatedCompositeFieldContainer[Promise]
-    def __init__(self, conversation_id: _Optional[str] = ..., turns: _Optional[_Iterable[_Union[TurnAnalysis, _Mapping]]] = ..., versions: _Optional[_Mapping[str, str]] = ..., redaction_count: _Optional[int] = ..., char_count: _Optional[int] = ..., sentiment: _Optional[_Union[ConversationSentiment, _Mapping]] = ..., quality: _Optional[_Union[Quality, _Mapping]] = ..., promises: _Optional[_Iterable[_Union[Promise, _Mapping]]] = ...) -> None: ...
+    topic: TopicAssignment
+    def __init__(self, conversation_id: _Optional[str] = ..., turns: _Optional[_Iterable[_Union[TurnAnalysis, _Mapping]]] = ..., versions: _Optional[_Mapping[str, str]] = ..., redaction_count: _Optional[int] = ..., char_count: _Optional[int] = ..., sentiment: _Optional[_Union[ConversationSentiment, _Mapping]] = ..., quality: _Optional[_Union[Quality, _Mapping]] = ..., promises: _Optional[_Iterable[_Union[Promise, _Mapping]]] = ..., topic: _Optional[_Union[TopicAssignment, _Mapping]] = ...) -> None: ...
 
 class StoredConversation(_message.Message):
     __slots__ = ("conversation", "analysis", "revision")

@@ -1,0 +1,225 @@
+"""Batch fit: BERTopic over the customer side of conversations, turned into a served TopicModel.
+
+One BERTopic pipeline of swappable parts, each looked up by name (config, not if-chains):
+embedding (``topic_embeddings``), reduction (``topic_reductions``), clustering
+(``topic_clusterings``) and the c-TF-IDF representation over jieba words with the project's
+stopwords. BERTopic is imported only here: the server never needs it.
+
+Topic ids stay stable across refits: the new clusters are matched one-to-one to the previous
+model's topics by the documents they share (the previous model assigns the same documents), so a
+topic keeps its id when it keeps its conversations; the lineage says kept / split / merged / new /
+retired, and a "new" topic is what the insights issue reports as an emerging subject.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import catalogue
+import numpy as np
+
+from voc_service.topics.embedding import topic_embeddings
+from voc_service.topics.model import OUTLIER, Lineage, Topic, TopicModel
+
+log = logging.getLogger(__name__)
+
+topic_reductions = catalogue.create("voc", "topic_reductions")
+topic_clusterings = catalogue.create("voc", "topic_clusterings")
+
+# Jaccard of shared documents from which a matched cluster keeps the old id. Low, because the
+# matching is one-to-one: a weak match can only win when nothing else claims that old topic.
+KEEP_OVERLAP = 0.1
+
+
+@topic_reductions.register("umap")
+def _umap(seed: int, n_neighbors: int = 15, n_components: int = 5, min_dist: float = 0.0, metric: str = "cosine"):  # noqa: ANN202
+    from umap import UMAP
+
+    return UMAP(
+        n_neighbors=n_neighbors, n_components=n_components, min_dist=min_dist, metric=metric, random_state=seed,
+        low_memory=True,
+    )
+
+
+@topic_reductions.register("none")
+def _no_reduction(seed: int):  # noqa: ANN202
+    from bertopic.dimensionality import BaseDimensionalityReduction
+
+    return BaseDimensionalityReduction()
+
+
+@topic_clusterings.register("hdbscan")
+def _hdbscan(seed: int, min_cluster_size: int = 30, min_samples: int | None = None, method: str = "eom"):  # noqa: ANN202
+    from hdbscan import HDBSCAN
+
+    return HDBSCAN(
+        min_cluster_size=min_cluster_size, min_samples=min_samples, metric="euclidean",
+        cluster_selection_method=method, prediction_data=False,
+    )
+
+
+@topic_clusterings.register("kmeans")
+def _kmeans(seed: int, n_clusters: int = 20):  # noqa: ANN202
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_clusters=n_clusters, random_state=seed, n_init=4)
+
+
+@dataclass(slots=True)
+class FitConfig:
+    name: str = "topics"
+    embedding: str = "tfidf-lsa"
+    embedding_params: dict[str, Any] = field(default_factory=dict)
+    reduction: str = "umap"
+    reduction_params: dict[str, Any] = field(default_factory=dict)
+    clustering: str = "hdbscan"
+    clustering_params: dict[str, Any] = field(default_factory=dict)
+    nr_topics: int | None = None  # reduce to this many topics (BERTopic.reduce_topics)
+    reduce_outliers: bool = True  # give outliers to the most similar topic when close enough
+    outlier_similarity: float = 0.3  # at fit: cosine to a topic's c-TF-IDF embedding needed to join it
+    # Served threshold: the cosine to the nearest centroid under which a new conversation is an
+    # outlier, set at this quantile of the fitted members' own cosines (2 %: a conversation less
+    # like its topic than 98 % of the topic's own members is called an outlier).
+    served_quantile: float = 0.02
+    top_n_words: int = 10
+    min_df: int = 1  # over the per-topic documents of c-TF-IDF (BERTopic's default)
+    seed: int = 42
+    examples: int = 3
+
+
+def fit_topics(
+    docs: Sequence[list[str]],
+    texts: Sequence[str],
+    config: FitConfig,
+    previous: TopicModel | None = None,
+) -> tuple[TopicModel, list[int]]:
+    """Fit on ``docs`` (customer words per conversation) and return the served model and each
+    document's topic id (OUTLIER for documents no topic took)."""
+    from bertopic import BERTopic
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    keep = [i for i, d in enumerate(docs) if d]
+    if len(keep) < 10:
+        raise ValueError(f"too few documents with customer words to fit topics ({len(keep)})")
+    kdocs, ktexts = [docs[i] for i in keep], [texts[i] for i in keep]
+    backend = topic_embeddings.get(config.embedding)(**config.embedding_params)
+    backend.fit(kdocs, ktexts)
+    emb = backend.embed(kdocs, ktexts)
+    joined = [" ".join(d) for d in kdocs]
+    vectorizer = CountVectorizer(tokenizer=str.split, token_pattern=None, lowercase=False, min_df=config.min_df)
+    bt = BERTopic(
+        embedding_model=None,
+        umap_model=topic_reductions.get(config.reduction)(config.seed, **config.reduction_params),
+        hdbscan_model=topic_clusterings.get(config.clustering)(config.seed, **config.clustering_params),
+        vectorizer_model=vectorizer,
+        top_n_words=config.top_n_words,
+        calculate_probabilities=False,
+        # not "english" (the default): BERTopic then strips every non-ASCII character before
+        # c-TF-IDF, which leaves Chinese topics described by product codes only
+        language="multilingual",
+    )
+    labels = list(bt.fit_transform(joined, embeddings=emb)[0])
+    if config.nr_topics is not None:
+        bt.reduce_topics(joined, nr_topics=config.nr_topics + (1 if OUTLIER in labels else 0))
+        labels = list(bt.topics_)
+    if config.reduce_outliers and OUTLIER in labels:
+        labels = list(
+            bt.reduce_outliers(
+                joined, labels, strategy="embeddings", embeddings=emb, threshold=config.outlier_similarity
+            )
+        )
+        bt.update_topics(joined, topics=labels, vectorizer_model=vectorizer, top_n_words=config.top_n_words)
+    clusters = sorted(set(labels) - {OUTLIER})
+    members = {c: np.flatnonzero(np.asarray(labels) == c) for c in clusters}
+    centroids = {c: _unit(emb[m].mean(axis=0)) for c, m in members.items()}
+    ids = _stable_ids(clusters, members, kdocs, ktexts, previous)
+    topics, rows = [], []
+    for c in clusters:
+        words = [(w, float(s)) for w, s in (bt.get_topic(c) or []) if w][: config.top_n_words]
+        closest = members[c][np.argsort(-(emb[members[c]] @ centroids[c]))[: config.examples]]
+        topics.append(
+            Topic(ids.new[c], "_".join(w for w, _ in words[:4]), words, len(members[c]), [ktexts[i] for i in closest])
+        )
+        rows.append(centroids[c])
+    topics_order = np.argsort([t.id for t in topics])
+    topics = [topics[i] for i in topics_order]
+    centroid_matrix = np.vstack([rows[i] for i in topics_order]) if rows else np.zeros((0, emb.shape[1]), np.float32)
+    member_cos = np.concatenate([emb[m] @ centroids[c] for c, m in members.items()]) if members else np.zeros(1)
+    threshold = float(np.quantile(member_cos, config.served_quantile))
+    model = TopicModel(
+        config.name, backend, topics, centroid_matrix, threshold,
+        lineage=ids.lineage, previous_version=previous.version if previous is not None else "",
+    )
+    out = [OUTLIER] * len(docs)
+    for pos, i in enumerate(keep):
+        out[i] = ids.new[labels[pos]] if labels[pos] != OUTLIER else OUTLIER
+    return model, out
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(v)
+    return (v / n if n else v).astype(np.float32)
+
+
+@dataclass(slots=True)
+class _Ids:
+    new: dict[int, int]  # cluster label -> served topic id
+    lineage: list[Lineage]
+
+
+def _stable_ids(
+    clusters: list[int],
+    members: dict[int, np.ndarray],
+    docs: Sequence[list[str]],
+    texts: Sequence[str],
+    previous: TopicModel | None,
+) -> _Ids:
+    """One-to-one matching of the new clusters to the previous topics by shared documents
+    (Jaccard), solved as an assignment problem; unmatched clusters get fresh ids."""
+    if previous is None or not previous.topics:
+        return _Ids({c: k for k, c in enumerate(clusters)}, [Lineage("new", k) for k in range(len(clusters))])
+    from scipy.optimize import linear_sum_assignment
+
+    old_of_doc = previous.nearest(docs, texts)
+    # the previous model's own verdict (threshold applied): a cluster of documents it would call
+    # outliers is a new subject, one of documents it gave to a topic is a split of that topic
+    old_verdict = np.array([a.topic_id for a in previous.assign(docs, texts)])
+    old_ids = [t.id for t in previous.topics]
+    old_sizes = {o: int(np.sum(old_of_doc == o)) for o in old_ids}
+    jac = np.zeros((len(clusters), len(old_ids)))
+    share: dict[int, Counter[int]] = {}
+    for r, c in enumerate(clusters):
+        got = Counter(old_of_doc[members[c]].tolist())
+        share[c] = got
+        for k, o in enumerate(old_ids):
+            inter = got.get(o, 0)
+            union = len(members[c]) + old_sizes[o] - inter
+            jac[r, k] = inter / union if union else 0.0
+    rows, cols = linear_sum_assignment(-jac)
+    new: dict[int, int] = {}
+    lineage: list[Lineage] = []
+    matched_old: set[int] = set()
+    for r, k in zip(rows, cols, strict=True):
+        if jac[r, k] >= KEEP_OVERLAP:
+            new[clusters[r]] = old_ids[k]
+            matched_old.add(old_ids[k])
+    next_id = max([*old_ids, *(x.topic_id for x in previous.lineage)], default=-1) + 1
+    for c in clusters:
+        if c in new:
+            sources = [o for o, n in share[c].items() if o != OUTLIER and n >= 0.3 * max(1, old_sizes.get(o, 0))]
+            kind = "merged" if len(sources) > 1 else "kept"
+            lineage.append(Lineage(kind, new[c], sorted(set(sources) | {new[c]})))
+            continue
+        new[c] = next_id
+        next_id += 1
+        # most of its documents belonged to one old topic that lives on under its id: a split;
+        # most were outliers to the previous model: a new subject
+        top = Counter(old_verdict[members[c]].tolist()).most_common(1)
+        parent = top[0][0] if top and top[0][0] != OUTLIER and top[0][1] >= 0.5 * len(members[c]) else None
+        lineage.append(Lineage("split", new[c], [parent]) if parent is not None else Lineage("new", new[c]))
+    lineage.extend(Lineage("retired", o) for o in old_ids if o not in matched_old)
+    return _Ids(new, lineage)

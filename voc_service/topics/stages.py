@@ -1,0 +1,60 @@
+"""The `topic` pipeline stage: each conversation's topic from the active topic model.
+
+No model configured (``VOC_TOPIC_MODEL`` unset) means no topic: the stage costs nothing and the
+analysis has no `topic`. ``reload`` loads another model directory completely before swapping it in,
+so a broken directory never replaces a working model.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from voc_service.config import Settings
+from voc_service.domain import Role, TopicAssignment
+from voc_service.pipeline import Work, stages
+from voc_service.topics.documents import DocumentBuilder
+from voc_service.topics.model import TopicModel
+
+
+@stages.register("topic")
+class TopicStage:
+    """Needs `segment` before it (it reads the customer's tokens)."""
+
+    name = "topic"
+
+    def __init__(self, settings: Settings) -> None:
+        self.documents = DocumentBuilder()
+        self._lock = threading.Lock()
+        self.model: TopicModel | None = TopicModel.load(settings.topic_model) if settings.topic_model else None
+
+    @property
+    def version(self) -> str:
+        return self.model.version if self.model is not None else "none"
+
+    def reload(self, directory: Path) -> str:
+        model = TopicModel.load(directory)  # raises ValueError, and the model in use stays
+        with self._lock:
+            self.model = model
+        return model.version
+
+    def __call__(self, work: Work) -> None:
+        """Per conversation: its topic document (the customer's words); the assignment itself
+        is one matrix product for the whole batch (finish_batch)."""
+        if self.model is None:
+            return
+        turns = work.analysis.turns
+        text = " ".join(t.text for t in turns if t.role is Role.CUSTOMER)
+        work.scratch[self.name] = (self.documents.of_turns(turns), text)
+
+    def finish_batch(self, works: list[Work]) -> None:
+        model = self.model
+        asked = [w for w in works if self.name in w.scratch]
+        if model is None or not asked:
+            return
+        docs = [w.scratch[self.name] for w in asked]
+        for work, got in zip(asked, model.assign([d for d, _ in docs], [t for _, t in docs]), strict=True):  # type: ignore[misc]
+            topic = model.by_id.get(got.topic_id)
+            work.analysis.topic = TopicAssignment(
+                got.topic_id, topic.label if topic is not None else "", got.probability, model.version
+            )
