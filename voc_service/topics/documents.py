@@ -10,6 +10,7 @@ topic's keywords nor pull two conversations together.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from importlib import resources
@@ -21,12 +22,31 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def load_stopwords(extra: Sequence[Path] = ()) -> frozenset[str]:
+    """The stopword file, plus every word the sentiment and emotion lexicons know: topics say
+    WHAT customers talk about; how they feel about it (太差, 失望, 无语, 谢谢, 转人工) is the sentiment
+    stages' job, and left in, it formed topics of its own ("质量_太差_无_语", "机器人_别_回_失望")."""
     texts = [resources.files("voc_service.topics.data").joinpath("stopwords.txt").read_text(encoding="utf-8")]
     texts += [Path(p).read_text(encoding="utf-8") for p in extra]
     words = set()
     for text in texts:
         words.update(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
-    return frozenset(words)
+    return frozenset(words | _feeling_words())
+
+
+def _feeling_words() -> set[str]:
+    data = resources.files("voc_service.sentiment.data")
+    rules = json.loads(data.joinpath("sentiment_rules.json").read_text(encoding="utf-8"))
+    emotions = json.loads(data.joinpath("emotion_lexicon.json").read_text(encoding="utf-8"))
+    cues = json.loads(data.joinpath("conversation_cues.json").read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for key in ("positive", "negative", "politeness", "lukewarm", "negators", "degree"):
+        out.update(rules.get(key, []))
+    for key, words in emotions.items():
+        if not key.startswith("_"):
+            out.update(words)
+    for key in ("resolution_strong", "resolution_weak", "unresolved", "agent_polite", "agent_rude"):
+        out.update(w for w in cues.get(key, []) if isinstance(w, str))
+    return out
 
 
 class DocumentBuilder:
