@@ -26,9 +26,10 @@ from voc_service.api.pb import analysis_pb2
 from voc_service.api.pb import quality_service_pb2 as pb
 from voc_service.api.pb import quality_service_pb2_grpc as pb_grpc
 from voc_service.config import Settings
-from voc_service.domain import FailedPrecondition, InvalidInput, NotFound
+from voc_service.domain import FailedPrecondition, InvalidInput, NotFound, Severity
 from voc_service.pipeline import Pipeline
 from voc_service.qa.pack import PackError
+from voc_service.qa.stages import PROMISE_BROKEN
 from voc_service.store import ConversationStore
 from voc_service.store.quality import QualityStore, ReviewRow, ScorecardRow, decode_token, encode_token, page_size
 from voc_service.text.redact import Redactor
@@ -116,11 +117,16 @@ class QualityServicer(pb_grpc.QualityServiceServicer):
         stage = self._qa_stage()
         counts = self.quality.rule_counts()
         out = pb.ListRulesResponse(pack_version=stage.engine.version)
-        for rule in stage.engine.ruleset.rules:
-            c = counts.get(rule.id)
+        rules = [
+            (r.id, r.version, r.description, r.severity, r.deduction, r.pack) for r in stage.engine.ruleset.rules
+        ]
+        if self.pipeline.component("promises") is not None:  # the one rule that is not in a pack
+            rules.append((PROMISE_BROKEN, 1, "客户反映之前的承诺未兑现（跨会话承诺跟踪）", Severity.CRITICAL, 0.0, "promises"))
+        for rule_id, version, description, severity, deduction, pack in rules:
+            c = counts.get(rule_id)
             info = out.rules.add(
-                rule_id=rule.id, version=rule.version, description=rule.description,
-                severity=SEVERITY_TO_PB[rule.severity], deduction=rule.deduction, pack=rule.pack,
+                rule_id=rule_id, version=version, description=description,
+                severity=SEVERITY_TO_PB[severity], deduction=deduction, pack=pack,
             )
             if c is not None:
                 info.findings, info.reviewed, info.confirmed = c.findings, c.reviewed, c.confirmed
