@@ -88,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--previous", type=Path, help="the model this one replaces: its topic ids are kept")
     f.add_argument("--name", default="topics", help="model name (part of its version)")
     f.add_argument("--seed", type=int, default=42)
-    f.add_argument("--min-cluster-size", type=int, default=30, help="HDBSCAN min_cluster_size")
+    f.add_argument(
+        "--min-cluster-size", type=int, help="HDBSCAN min_cluster_size (default: 2.5%% of the conversations)"
+    )
     f.set_defaults(func=cmd_topics_fit)
 
     p = sub.add_parser("demo", help="generate a day of conversations, serve, ingest over gRPC, show results")
@@ -236,7 +238,7 @@ def cmd_topics_fit(args: argparse.Namespace) -> int:
         return 2
     config = FitConfig(
         name=args.name, nr_topics=args.nr_topics, seed=args.seed,
-        clustering_params={"min_cluster_size": args.min_cluster_size},
+        clustering_params={"min_cluster_size": args.min_cluster_size} if args.min_cluster_size else {},
     )
     try:
         result = run_fit(args.jsonl, args.model_dir, config, args.previous, load_settings())

@@ -130,7 +130,7 @@ def test_cli_fit_writes_a_model(tmp_path: Path, capsys: pytest.CaptureFixture[st
                 for g in items),
         encoding="utf-8",
     )
-    assert main(["topics", "fit", "--jsonl", str(src), "--model-dir", str(tmp_path / "m"), "--min-cluster-size", "15"]) == 0
+    assert main(["topics", "fit", "--jsonl", str(src), "--model-dir", str(tmp_path / "m")]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["topics"] >= 2 and out["version"] == TopicModel.load(tmp_path / "m").version
     assert main(["topics", "fit", "--jsonl", str(src), "--model-dir", str(tmp_path / "x"), "--nr-topics", "0"]) == 2

@@ -8,6 +8,11 @@ scikit-learn's estimators or BERTopic to assign a topic.
 - ``tfidf-lsa`` (default, offline, from what the install brings): TF-IDF over the customer's jieba
   words plus character bigrams inside them (robust to segmentation differences: 退款 / 退款了),
   sublinear tf, then a truncated SVD (latent semantic analysis).
+- ``ppmi-sif`` (the default): word vectors learned from the batch itself — windowed co-occurrence
+  counts, positive PMI with context smoothing, truncated SVD — and a document is the SIF-weighted
+  average of its words' vectors (frequent words weigh less) with the corpus' first principal
+  component removed. Measured on online_shopping_10_cats (KMeans(10), evaluation rows): NMI 0.568
+  against 0.478–0.513 for TF-IDF/LSA variants (docs/benchmarks.md).
 - ``sentence-transformers``: a local model directory given by config, for users who have a Chinese
   model (nothing is downloaded; the package is an optional extra).
 """
@@ -121,6 +126,115 @@ class TfidfLsa:
         self.vocabulary = {w: i for i, w in enumerate(config["vocabulary"])}
         self.idf, self.components = arrays["idf"], arrays["components"]
         if self.components.shape[1] != len(self.vocabulary) or self.idf.shape[0] != len(self.vocabulary):
+            raise ValueError("topic model arrays do not match its vocabulary")
+        return self
+
+
+@topic_embeddings.register("ppmi-sif")
+class PpmiSif:
+    name = "ppmi-sif"
+
+    def __init__(
+        self,
+        dims: int = 100,
+        window: int = 5,
+        min_count: int = 3,
+        a: float = 1e-3,
+        context_smoothing: float = 0.75,
+        eigen_power: float = 0.5,
+        remove_pc: bool = True,
+        seed: int = 42,
+    ) -> None:
+        self.dims, self.window, self.min_count, self.a = dims, window, min_count, a
+        self.context_smoothing, self.eigen_power, self.remove_pc, self.seed = context_smoothing, eigen_power, remove_pc, seed
+        self.vocabulary: dict[str, int] = {}
+        self.vectors = np.zeros((0, 0), np.float32)  # SIF-weighted, unit word vectors (vocabulary x dims)
+        self.pc = np.zeros((0, 0), np.float32)  # 1 x dims, or 0 x dims when not removed
+
+    def fit(self, docs: Sequence[list[str]], texts: Sequence[str]) -> None:
+        from scipy.sparse import coo_matrix, csr_matrix
+        from sklearn.decomposition import TruncatedSVD
+
+        counts: dict[str, int] = {}
+        for doc in docs:
+            for w in doc:
+                counts[w] = counts.get(w, 0) + 1
+        vocab = {w: i for i, w in enumerate(w for w, c in counts.items() if c >= self.min_count)}
+        size = len(vocab)
+        if size < 2:
+            raise ValueError("too few words occur often enough to learn word vectors")
+        freq = np.zeros(size, np.float64)
+        rows: list[int] = []
+        cols: list[int] = []
+        for doc in docs:
+            ids = [vocab[w] for w in doc if w in vocab]
+            for i in ids:
+                freq[i] += 1
+            for k in range(1, self.window + 1):  # pairs k apart, both directions added below
+                rows.extend(ids[:-k])
+                cols.extend(ids[k:])
+        r, c = np.asarray(rows, np.int32), np.asarray(cols, np.int32)
+        m = coo_matrix((np.ones(len(r), np.float32), (r, c)), shape=(size, size)).tocsr()
+        m = (m + m.T).tocoo()
+        m.sum_duplicates()
+        total = float(m.data.sum())
+        row_sums = np.bincount(m.row, weights=m.data, minlength=size)
+        ctx = np.bincount(m.col, weights=m.data, minlength=size) ** self.context_smoothing
+        ctx /= ctx.sum()
+        pmi = np.log(m.data / total) - np.log(row_sums[m.row] / total) - np.log(ctx[m.col])
+        keep = pmi > 0
+        ppmi = csr_matrix((pmi[keep].astype(np.float32), (m.row[keep], m.col[keep])), shape=(size, size))
+        dims = max(1, min(self.dims, size - 1))
+        svd = TruncatedSVD(n_components=dims, random_state=self.seed, algorithm="randomized", n_iter=5)
+        us = svd.fit_transform(ppmi)  # U * S
+        s = svd.singular_values_
+        s[s == 0] = 1.0
+        words = _normalise(us / s * s**self.eigen_power)
+        p = freq / freq.sum()
+        self.vocabulary = vocab
+        self.vectors = (words * (self.a / (self.a + p))[:, None].astype(np.float32)).astype(np.float32)
+        self.pc = np.zeros((0, dims), np.float32)
+        if self.remove_pc:
+            averaged = self._average(docs)
+            self.pc = TruncatedSVD(1, random_state=self.seed).fit(averaged).components_.astype(np.float32)
+
+    def _average(self, docs: Sequence[list[str]]) -> np.ndarray:
+        from scipy.sparse import csr_matrix
+
+        vocab, rows, cols, vals = self.vocabulary, [], [], []
+        for r, doc in enumerate(docs):
+            ids = [j for j in (vocab.get(w) for w in doc) if j is not None]
+            if ids:
+                rows.extend([r] * len(ids))
+                cols.extend(ids)
+                vals.extend([1.0 / len(ids)] * len(ids))
+        x = csr_matrix((vals, (rows, cols)), shape=(len(docs), len(vocab)), dtype=np.float32)
+        return np.asarray(x @ self.vectors)
+
+    def embed(self, docs: Sequence[list[str]], texts: Sequence[str]) -> np.ndarray:
+        e = self._average(docs)
+        if len(self.pc):
+            e = e - (e @ self.pc.T) @ self.pc
+        return _normalise(e)
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        words = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        config = {
+            "dims": self.dims, "window": self.window, "min_count": self.min_count, "a": self.a,
+            "context_smoothing": self.context_smoothing, "eigen_power": self.eigen_power,
+            "remove_pc": self.remove_pc, "seed": self.seed, "vocabulary": words,
+        }
+        return config, {"vectors": self.vectors, "pc": self.pc}
+
+    @classmethod
+    def from_state(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> PpmiSif:
+        self = cls(
+            config["dims"], config["window"], config["min_count"], config["a"], config["context_smoothing"],
+            config["eigen_power"], config["remove_pc"], config["seed"],
+        )
+        self.vocabulary = {w: i for i, w in enumerate(config["vocabulary"])}
+        self.vectors, self.pc = arrays["vectors"], arrays["pc"]
+        if self.vectors.shape[0] != len(self.vocabulary):
             raise ValueError("topic model arrays do not match its vocabulary")
         return self
 

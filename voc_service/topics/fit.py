@@ -53,17 +53,23 @@ def _no_reduction(seed: int):  # noqa: ANN202
 
 
 @topic_clusterings.register("hdbscan")
-def _hdbscan(seed: int, min_cluster_size: int = 30, min_samples: int | None = None, method: str = "eom"):  # noqa: ANN202
+def _hdbscan(  # noqa: ANN202
+    seed: int, n_docs: int, min_cluster_share: float = 0.025, min_cluster_size: int | None = None,
+    min_samples: int = 10, method: str = "leaf",
+):
+    """``leaf`` clusters: on these embeddings ``eom`` often collapsed to 4 clusters, one of them
+    giant. The minimum cluster size scales with the batch (2.5 % of it unless given)."""
     from hdbscan import HDBSCAN
 
+    size = min_cluster_size or max(10, round(min_cluster_share * n_docs))
     return HDBSCAN(
-        min_cluster_size=min_cluster_size, min_samples=min_samples, metric="euclidean",
+        min_cluster_size=size, min_samples=min(min_samples, size), metric="euclidean",
         cluster_selection_method=method, prediction_data=False,
     )
 
 
 @topic_clusterings.register("kmeans")
-def _kmeans(seed: int, n_clusters: int = 20):  # noqa: ANN202
+def _kmeans(seed: int, n_docs: int, n_clusters: int = 20):  # noqa: ANN202
     from sklearn.cluster import KMeans
 
     return KMeans(n_clusters=n_clusters, random_state=seed, n_init=4)
@@ -72,7 +78,7 @@ def _kmeans(seed: int, n_clusters: int = 20):  # noqa: ANN202
 @dataclass(slots=True)
 class FitConfig:
     name: str = "topics"
-    embedding: str = "tfidf-lsa"
+    embedding: str = "ppmi-sif"
     embedding_params: dict[str, Any] = field(default_factory=dict)
     reduction: str = "umap"
     reduction_params: dict[str, Any] = field(default_factory=dict)
@@ -86,7 +92,7 @@ class FitConfig:
     # like its topic than 98 % of the topic's own members is called an outlier).
     served_quantile: float = 0.02
     top_n_words: int = 10
-    min_df: int = 1  # over the per-topic documents of c-TF-IDF (BERTopic's default)
+    min_df: int = 1  # c-TF-IDF is fitted on one document per topic: a higher value drops topic-specific words
     seed: int = 42
     examples: int = 3
 
@@ -100,6 +106,7 @@ def fit_topics(
     """Fit on ``docs`` (customer words per conversation) and return the served model and each
     document's topic id (OUTLIER for documents no topic took)."""
     from bertopic import BERTopic
+    from bertopic.vectorizers import ClassTfidfTransformer
     from sklearn.feature_extraction.text import CountVectorizer
 
     keep = [i for i, d in enumerate(docs) if d]
@@ -114,8 +121,9 @@ def fit_topics(
     bt = BERTopic(
         embedding_model=None,
         umap_model=topic_reductions.get(config.reduction)(config.seed, **config.reduction_params),
-        hdbscan_model=topic_clusterings.get(config.clustering)(config.seed, **config.clustering_params),
+        hdbscan_model=topic_clusterings.get(config.clustering)(config.seed, len(kdocs), **config.clustering_params),
         vectorizer_model=vectorizer,
+        ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
         top_n_words=config.top_n_words,
         calculate_probabilities=False,
         # not "english" (the default): BERTopic then strips every non-ASCII character before
@@ -123,8 +131,8 @@ def fit_topics(
         language="multilingual",
     )
     labels = list(bt.fit_transform(joined, embeddings=emb)[0])
-    if config.nr_topics is not None:
-        bt.reduce_topics(joined, nr_topics=config.nr_topics + (1 if OUTLIER in labels else 0))
+    if config.nr_topics is not None:  # BERTopic counts the outlier topic in nr_topics
+        bt.reduce_topics(joined, nr_topics=config.nr_topics + (1 if OUTLIER in labels else 0), use_ctfidf=False)
         labels = list(bt.topics_)
     if config.reduce_outliers and OUTLIER in labels:
         labels = list(
