@@ -1,0 +1,67 @@
+"""The topic stage through the real server (ingest workers included): every analysis carries the
+topic of the configured model, and the stored analysis keeps it with the model's version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from conftest import LIMIT_ENV
+
+from voc_service.api.convert import conversation_to_pb
+from voc_service.api.pb import analysis_service_pb2 as pb
+from voc_service.api.pb import analysis_service_pb2_grpc, quality_service_pb2, quality_service_pb2_grpc
+from voc_service.config import Settings
+from voc_service.domain import Role
+from voc_service.launcher import ServerProcess, sqlite_url
+from voc_service.pipeline import Pipeline
+from voc_service.synth import GeneratorConfig, generate
+from voc_service.topics.documents import DocumentBuilder
+from voc_service.topics.fit import FitConfig, fit_topics
+
+
+@pytest.fixture(scope="module")
+def topic_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, set[str]]:
+    items = list(generate(GeneratorConfig(seed=21, days=1, conversations_per_day=700)))
+    text_stages = Pipeline.from_settings(Settings(stages=["validate", "normalize", "redact", "segment"]))
+    builder = DocumentBuilder()
+    docs, texts = [], []
+    for g in items:
+        a = text_stages.analyze(g.conversation)
+        docs.append(builder.of_turns(a.turns))
+        texts.append(" ".join(t.text for t in a.turns if t.role is Role.CUSTOMER))
+    model, _ = fit_topics(
+        docs, texts, FitConfig(reduction="none", clustering="kmeans", clustering_params={"n_clusters": 8})
+    )
+    directory = tmp_path_factory.mktemp("topics") / "model"
+    version = model.save(directory)
+    return directory, version, {t.label for t in model.topics}
+
+
+@pytest.fixture(scope="module")
+def tserver(tmp_path_factory: pytest.TempPathFactory, topic_model) -> Iterator[ServerProcess]:
+    db = tmp_path_factory.mktemp("tstore") / "voc.db"
+    env = {**LIMIT_ENV, "VOC_TOPIC_MODEL": str(topic_model[0]), "VOC_WORKERS": "2"}
+    with ServerProcess(sqlite_url(db), env=env) as proc:
+        yield proc
+
+
+def test_analyze_and_ingest_carry_the_topic(tserver: ServerProcess, topic_model) -> None:
+    _, version, labels = topic_model
+    convs = [conversation_to_pb(g.conversation) for g in generate(GeneratorConfig(seed=22, days=1, conversations_per_day=60))]
+    with grpc.insecure_channel(tserver.target) as chan:
+        stub = analysis_service_pb2_grpc.AnalysisServiceStub(chan)
+        one = stub.Analyze(pb.AnalyzeRequest(conversation=convs[0])).analysis
+        assert one.versions["topic"] == version and one.topic.model_version == version
+        assert one.topic.outlier or (one.topic.label in labels and 0 < one.topic.probability <= 1)
+        acks = list(stub.Ingest(iter(pb.IngestRequest(conversation=c) for c in convs)))
+        assert all(a.outcome == pb.STORED for a in acks)
+        quality = quality_service_pb2_grpc.QualityServiceStub(chan)
+        topics = []
+        for c in convs:
+            stored = quality.GetConversation(quality_service_pb2.GetConversationRequest(conversation_id=c.conversation_id))
+            assert stored.analysis.HasField("topic") and stored.analysis.topic.model_version == version
+            topics.append(stored.analysis.topic.id)
+        assert len({t for t in topics if t >= 0}) >= 3  # conversations spread over several topics
