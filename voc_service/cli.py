@@ -140,6 +140,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 server.reload_rules()
             except (PackError, LookupError) as exc:
                 log.error("rule pack reload rejected; the rules in use stay", extra={"error": str(exc)})
+            if settings.topic_model is not None:
+                try:
+                    server.reload_topic_model()
+                except (ValueError, LookupError) as exc:
+                    log.error("topic model reload rejected; the model in use stays", extra={"error": str(exc)})
 
         threading.Thread(target=reload, name="reload-rules").start()
 

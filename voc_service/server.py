@@ -29,7 +29,7 @@ from voc_service.api.quality import QualityServicer
 from voc_service.config import Settings, resolve_workers
 from voc_service.pipeline import Pipeline
 from voc_service.store import open_store
-from voc_service.workers import WorkerPool, reload_rules
+from voc_service.workers import WorkerPool, reload_stage
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +97,27 @@ class VocServer:
 
         sources = qa_sources(self.settings)
         with self._reload_lock:
-            version = reload_rules(self.pipeline, sources)
+            version = reload_stage(self.pipeline, "qa", sources)
             if self.pool is not None:
-                self.pool.reload_rules(sources)
+                self.pool.reload_stage("qa", sources)
         stage = self.pipeline.component("qa")
         count = len(stage.engine.ruleset.rules) if stage is not None else 0  # type: ignore[attr-defined]
         log.info("rule packs reloaded", extra={"pack_version": version, "rules": count})
         return version, count
+
+    def reload_topic_model(self) -> str:
+        """Re-read the topic model directory (``VOC_TOPIC_MODEL``): write a new fit there and send
+        SIGHUP to switch without a restart. A directory that does not load raises ValueError and
+        the model in use stays."""
+        path = self.settings.topic_model
+        if path is None:
+            raise LookupError("no topic model configured (VOC_TOPIC_MODEL)")
+        with self._reload_lock:
+            version = reload_stage(self.pipeline, "topic", path)
+            if self.pool is not None:
+                self.pool.reload_stage("topic", path)
+        log.info("topic model reloaded", extra={"topic_model": version})
+        return version
 
     def _release(self) -> None:
         if self.pool is not None:

@@ -51,18 +51,19 @@ def _ping() -> bool:
     return True
 
 
-def _reload_rules(sources: list[tuple[str, str]]) -> str:
-    """Runs in a worker: the same pack texts the serving process validated, so all agree."""
+def _reload_stage(name: str, source: object) -> str:
+    """Runs in a worker: the same source the serving process validated, so all agree."""
     assert _pipeline is not None
-    return reload_rules(_pipeline, sources)
+    return reload_stage(_pipeline, name, source)
 
 
-def reload_rules(pipeline: Pipeline, sources: list[tuple[str, str]]) -> str:
-    """Swap the QA rules of ``pipeline``; raises PackError and keeps the old rules on a bad pack."""
-    stage = pipeline.component("qa")
+def reload_stage(pipeline: Pipeline, name: str, source: object) -> str:
+    """Swap the data of a reloadable stage (``qa``: pack sources; ``topic``: a model directory).
+    The stage builds the new data completely first: on an error it raises and keeps the old."""
+    stage = pipeline.component(name)
     if stage is None:
-        raise LookupError("the qa stage is not configured")
-    version = stage.reload(sources)  # type: ignore[attr-defined]
+        raise LookupError(f"the {name} stage is not configured")
+    version = stage.reload(source)  # type: ignore[attr-defined]
     pipeline.refresh_versions()
     return version
 
@@ -108,13 +109,13 @@ class WorkerPool:
             parts.append((idx, future))
         return PendingBatch(self, messages, parts)
 
-    def reload_rules(self, sources: list[tuple[str, str]]) -> list[str]:
-        """Reload the QA rules in every worker. Each worker runs tasks in order, so batches sent
-        before this call use the old rules and batches sent after it the new ones."""
+    def reload_stage(self, name: str, source: object) -> list[str]:
+        """Reload a stage's data in every worker. Each worker runs tasks in order, so batches sent
+        before this call use the old data and batches sent after it the new."""
         futures = []
         for shard in self._shards:
             try:
-                futures.append(shard.submit(_reload_rules, sources))
+                futures.append(shard.submit(_reload_stage, name, source))
             except BrokenProcessPool:
                 continue
         out = []

@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import os
+import signal
+import time
+
 import grpc
 import pytest
 from conftest import LIMIT_ENV
@@ -65,3 +69,39 @@ def test_analyze_and_ingest_carry_the_topic(tserver: ServerProcess, topic_model)
             assert stored.analysis.HasField("topic") and stored.analysis.topic.model_version == version
             topics.append(stored.analysis.topic.id)
         assert len({t for t in topics if t >= 0}) >= 3  # conversations spread over several topics
+
+
+def test_sighup_switches_the_topic_model_and_a_broken_one_is_refused(tserver: ServerProcess, topic_model) -> None:
+    directory, old_version, _ = topic_model
+    items = list(generate(GeneratorConfig(seed=23, days=1, conversations_per_day=500)))
+    text_stages = Pipeline.from_settings(Settings(stages=["validate", "normalize", "redact", "segment"]))
+    builder = DocumentBuilder()
+    docs, texts = [], []
+    for g in items:
+        a = text_stages.analyze(g.conversation)
+        docs.append(builder.of_turns(a.turns))
+        texts.append(" ".join(t.text for t in a.turns if t.role is Role.CUSTOMER))
+    new_model, _ = fit_topics(
+        docs, texts, FitConfig(reduction="none", clustering="kmeans", clustering_params={"n_clusters": 5})
+    )
+    new_version = new_model.save(directory)  # a refit written where the server's model lives
+    assert new_version != old_version
+    convs = [conversation_to_pb(g.conversation) for g in items[:16]]
+    with grpc.insecure_channel(tserver.target) as chan:
+        stub = analysis_service_pb2_grpc.AnalysisServiceStub(chan)
+        os.kill(tserver.proc.pid, signal.SIGHUP)
+        deadline = time.monotonic() + 20
+        while stub.Analyze(pb.AnalyzeRequest(conversation=convs[0])).analysis.versions["topic"] != new_version:
+            assert time.monotonic() < deadline, "SIGHUP did not switch the topic model"
+            time.sleep(0.2)
+        acks = list(stub.Ingest(iter(pb.IngestRequest(conversation=c) for c in convs)))  # through both workers
+        assert all(a.outcome in (pb.STORED, pb.UPDATED) for a in acks)  # ids may repeat the first test's
+        quality = quality_service_pb2_grpc.QualityServiceStub(chan)
+        for c in convs:
+            stored = quality.GetConversation(quality_service_pb2.GetConversationRequest(conversation_id=c.conversation_id))
+            assert stored.analysis.topic.model_version == new_version
+        # a broken directory: refused, the model in use stays, the server keeps serving
+        (directory / "model.json").write_text('{"format": 1}', encoding="utf-8")
+        os.kill(tserver.proc.pid, signal.SIGHUP)
+        time.sleep(1.0)
+        assert stub.Analyze(pb.AnalyzeRequest(conversation=convs[1])).analysis.versions["topic"] == new_version

@@ -131,8 +131,16 @@ class TopicModel:
                 arrays = {k: npz[k] for k in npz.files}
         except (OSError, ValueError) as exc:
             raise ValueError(f"{directory} is not a topic model directory: {exc}") from None
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"{directory}: topic model format {meta.get('format')!r}, expected {FORMAT}")
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            got = meta.get("format") if isinstance(meta, dict) else None
+            raise ValueError(f"{directory}: topic model format {got!r}, expected {FORMAT}")
+        try:
+            return cls._from_parts(directory, meta, arrays)
+        except (KeyError, TypeError, IndexError) as exc:
+            raise ValueError(f"{directory}: incomplete topic model ({type(exc).__name__}: {exc})") from None
+
+    @classmethod
+    def _from_parts(cls, directory: Path, meta: dict, arrays: dict[str, np.ndarray]) -> TopicModel:
         emb = meta["embedding"]
         if emb["backend"] not in topic_embeddings.get_all():
             raise ValueError(f"{directory}: unknown embedding backend {emb['backend']!r}")
