@@ -192,9 +192,42 @@ def part_speed(fit_size: int) -> dict:
     return {"assign_per_s": per_s, "assign_runs": runs, "fit_size": len(big_docs), "fit_s": fit_s, "peak_rss_mb": peak_mb}
 
 
+def part_dialogues() -> dict:
+    """The real dialogues (../shared/data/dialogues/): topics found, keywords, three examples each."""
+    import json as _json
+
+    from bench_dialogues import taobao, weibo
+    from google.protobuf import json_format
+
+    from voc_service.api.convert import conversation_from_pb
+    from voc_service.api.pb import conversation_pb2
+
+    convs = taobao(shared_file("dialogues/taobao_ecd_sample.jsonl")) + weibo(
+        shared_file("dialogues/weibo_helpdesk_390.json")
+    )
+    text_stages = Pipeline.from_settings(Settings(stages=["validate", "normalize", "redact", "segment"]))
+    builder = DocumentBuilder()
+    docs, texts = [], []
+    for c in convs:
+        a = text_stages.analyze(conversation_from_pb(json_format.ParseDict(c, conversation_pb2.Conversation())))
+        docs.append(builder.of_turns(a.turns))
+        texts.append(" ".join(t.text for t in a.turns if t.role is Role.CUSTOMER))
+    model, labels = fit_topics(docs, texts, FitConfig())
+    outliers = sum(1 for x in labels if x == OUTLIER) / len(labels)
+    print(f"real dialogues: {len(docs)} conversations, {len(model.topics)} topics, {outliers:.1%} outliers")
+    topics = []
+    for t in model.topics:
+        print(f"  topic {t.id} ({t.size}): {' '.join(w for w, _ in t.keywords[:8])}")
+        for ex in t.examples[:3]:
+            print(f"      - {ex[:80]}")
+        topics.append({"id": t.id, "size": t.size, "keywords": [w for w, _ in t.keywords[:8]], "examples": t.examples[:3]})
+    _json.dumps(topics, ensure_ascii=False)
+    return {"conversations": len(docs), "topics": topics, "outlier_share": outliers}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--skip", action="append", default=[], choices=["reviews", "generated", "speed"])
+    ap.add_argument("--skip", action="append", default=[], choices=["reviews", "generated", "speed", "dialogues"])
     ap.add_argument("--fit-size", type=int, default=100000)
     args = ap.parse_args()
     result: dict = {}
@@ -202,6 +235,8 @@ def main() -> None:
         result["generated"] = part_generated()
     if "reviews" not in args.skip:
         result["reviews"] = part_reviews()
+    if "dialogues" not in args.skip:
+        result["dialogues"] = part_dialogues()
     if "speed" not in args.skip:
         result["speed"] = part_speed(args.fit_size)
     print(f"wrote {record('topics', result)}")
