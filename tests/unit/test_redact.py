@@ -25,6 +25,8 @@ def kinds(text: str, known: tuple[str, ...] = ()) -> list[tuple[str, str]]:
         ("邮箱abc.de_f@qq.com给我", "abc.de_f@qq.com", "EMAIL"),
         ("寄到浙江省杭州市西湖区文三路90号", "浙江省杭州市西湖区文三路90号", "ADDRESS"),
         ("我住北京市海淀区中关村大街27号", "北京市海淀区中关村大街27号", "ADDRESS"),
+        # a community and an industrial park between the street office and the road (real Weibo text)
+        ("在深圳市龙华新区福城街道福民社区在外径工业园狮径路13号", "深圳市龙华新区福城街道福民社区在外径工业园狮径路13号", "ADDRESS"),
         ("送到科技园南路18号3栋502室", "科技园南路18号3栋502室", "ADDRESS"),
         ("地址广东省深圳市南山区科技园南路18号3栋502室", "广东省深圳市南山区科技园南路18号3栋502室", "ADDRESS"),
     ],

@@ -40,6 +40,8 @@ _PROV = rf"(?:(?:{_PROVINCES})(?:省|市|壮族自治区|回族自治区|维吾�
 _CITY = rf"(?:{_NAME_START}{_HAN}{{2,5}}?(?:市|自治州|地区|盟))"
 _DIST = rf"(?:{_NAME_START}{_HAN}{{1,5}}?(?:区|县|旗))"
 _TOWN = rf"(?:{_HAN}{{1,5}}?(?:镇|乡|街道))"
+# communities, villages and parks between the town and the road (福民社区在外径工业园狮径路13号)
+_AREA = rf"(?:{_HAN}{{1,6}}?(?:社区|村|工业园|工业区|园区|开发区))"
 _ROAD = rf"(?:{_NAME_START}[\u4e00-\u9fa5A-Za-z0-9]{{1,8}}?(?:大道|大街|路|街|巷|弄|胡同))"
 _NUMBER = r"(?:\d+(?:-\d+)?号(?:院)?)"
 _BUILDING = r"(?:\d+(?:号楼|栋|幢|座|楼))?(?:\d+单元)?(?:\d+(?:室|房|号))?"
@@ -47,7 +49,7 @@ _ESTATE = rf"(?:{_HAN}{{2,8}}?(?:小区|花园|公寓|大厦|家园|苑|广场))
 # Either anchored by an administrative prefix (province, or city + district) or a road with a
 # house number AND a building / room, which together identify a home.
 _ADDRESS = re.compile(
-    rf"(?:{_PROV}{_CITY}?{_DIST}?|{_CITY}{_DIST}?|{_DIST}){_TOWN}?{_ROAD}{_NUMBER}{_ESTATE}?{_BUILDING}"
+    rf"(?:{_PROV}{_CITY}?{_DIST}?|{_CITY}{_DIST}?|{_DIST}){_TOWN}?{_AREA}{{0,2}}{_ROAD}{_NUMBER}{_ESTATE}?{_BUILDING}"
     rf"|{_PROV}{_CITY}?{_DIST}{_TOWN}?{_ESTATE}{_BUILDING}"
     rf"|{_ROAD}{_NUMBER}{_ESTATE}?(?:\d+(?:号楼|栋|幢|座)\d*(?:单元)?\d*(?:室|房)?)"
 )
@@ -92,7 +94,7 @@ class Redacted:
     redactions: list[Redaction]
 
 
-REDACTOR_VERSION = "1"
+REDACTOR_VERSION = "2"  # 2: communities / villages / parks between town and road
 
 
 class Redactor:
