@@ -175,7 +175,7 @@ def main() -> None:
     print("QA share per pass: " + ", ".join(f"{a:.1%}" for a, _ in per_pass))
     for t in passes:
         print("  pass (us/conv): " + ", ".join(f"{k} {v / len(items) * 1e6:.0f}" for k, v in t.items()))
-    print(f"\nstage time per conversation (us): " + ", ".join(
+    print("\nstage time per conversation (us): " + ", ".join(
         f"{k} {v / len(items) * 1e6:.0f}" for k, v in timings.items()))
     print(f"QA share of the pipeline's stage time (median of {len(passes)}): {qa_share:.1%} (qa {timings['qa'] / stage_total:.1%}, "
           f"promises {promises_time / stage_total:.1%}); counting the store too: {qa_share_with_store:.1%}; "

@@ -27,16 +27,13 @@ import statistics
 import time
 from collections import Counter
 
-import numpy as np
 from common import record, shared_file
 from sklearn.metrics import normalized_mutual_info_score as nmi
 
-from voc_service.config import Settings
-from voc_service.domain import Role
-from voc_service.pipeline import Pipeline
 from voc_service.synth import GeneratorConfig, generate
 from voc_service.text.normalize import normalize
 from voc_service.text.segment import build_segmenter
+from voc_service.topics.commands import conversation_documents
 from voc_service.topics.documents import DocumentBuilder
 from voc_service.topics.fit import FitConfig, fit_topics
 from voc_service.topics.model import OUTLIER
@@ -135,15 +132,8 @@ def baseline(fit_docs, ev_docs, ev_gold) -> dict:
 
 def conversations(seed: int, n: int, new_from: float | None = None) -> tuple[list, list, list]:
     items = list(generate(GeneratorConfig(seed=seed, days=2, conversations_per_day=n // 2, new_intent_from_day=new_from)))
-    text_stages = Pipeline.from_settings(Settings(stages=["validate", "normalize", "redact", "segment"]))
-    builder = DocumentBuilder()
-    docs, texts, intents = [], [], []
-    for g in items:
-        a = text_stages.analyze(g.conversation)
-        docs.append(builder.of_turns(a.turns))
-        texts.append(" ".join(t.text for t in a.turns if t.role is Role.CUSTOMER))
-        intents.append(g.labels.intent)
-    return docs, texts, intents
+    docs, texts, _ = conversation_documents(g.conversation for g in items)
+    return docs, texts, [g.labels.intent for g in items]
 
 
 def part_generated() -> dict:
@@ -194,8 +184,6 @@ def part_speed(fit_size: int) -> dict:
 
 def part_dialogues() -> dict:
     """The real dialogues (../shared/data/dialogues/): topics found, keywords, three examples each."""
-    import json as _json
-
     from bench_dialogues import taobao, weibo
     from google.protobuf import json_format
 
@@ -205,13 +193,9 @@ def part_dialogues() -> dict:
     convs = taobao(shared_file("dialogues/taobao_ecd_sample.jsonl")) + weibo(
         shared_file("dialogues/weibo_helpdesk_390.json")
     )
-    text_stages = Pipeline.from_settings(Settings(stages=["validate", "normalize", "redact", "segment"]))
-    builder = DocumentBuilder()
-    docs, texts = [], []
-    for c in convs:
-        a = text_stages.analyze(conversation_from_pb(json_format.ParseDict(c, conversation_pb2.Conversation())))
-        docs.append(builder.of_turns(a.turns))
-        texts.append(" ".join(t.text for t in a.turns if t.role is Role.CUSTOMER))
+    docs, texts, _ = conversation_documents(
+        conversation_from_pb(json_format.ParseDict(c, conversation_pb2.Conversation())) for c in convs
+    )
     model, labels = fit_topics(docs, texts, FitConfig())
     outliers = sum(1 for x in labels if x == OUTLIER) / len(labels)
     print(f"real dialogues: {len(docs)} conversations, {len(model.topics)} topics, {outliers:.1%} outliers")
@@ -221,7 +205,6 @@ def part_dialogues() -> dict:
         for ex in t.examples[:3]:
             print(f"      - {ex[:80]}")
         topics.append({"id": t.id, "size": t.size, "keywords": [w for w, _ in t.keywords[:8]], "examples": t.examples[:3]})
-    _json.dumps(topics, ensure_ascii=False)
     return {"conversations": len(docs), "topics": topics, "outlier_share": outliers}
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
-from voc_service.config import Settings, load_settings
+from voc_service.config import load_settings
 from voc_service.sentiment.train import TrainConfig
 
 log = logging.getLogger("voc")

@@ -36,6 +36,7 @@ class ServerProcess:
         self.log_lines: list[str] = []
         self.proc: subprocess.Popen[str] | None = None
         self._ready = threading.Event()
+        self._logged = threading.Condition()
 
     @property
     def target(self) -> str:
@@ -59,12 +60,33 @@ class ServerProcess:
         assert self.proc is not None and self.proc.stderr is not None
         for line in self.proc.stderr:
             line = line.rstrip("\n")
-            self.log_lines.append(line)
+            with self._logged:
+                self.log_lines.append(line)
+                self._logged.notify_all()
             if not self._ready.is_set() and '"voc ready"' in line:
                 record = json.loads(line)
                 self.port = record["port"]
                 self.metrics_port = record.get("metrics_port")
                 self._ready.set()
+
+    def signal_and_wait(self, sig: int, *messages: str, timeout: float = 30.0) -> str:
+        """Send ``sig`` and wait for the first log line after it that holds one of ``messages``
+        (e.g. SIGHUP, then "rule packs reloaded" or "reload rejected"): synchronises on what the
+        server says it did, not on a sleep. Returns that line; TimeoutError if none comes."""
+        assert self.proc is not None
+        with self._logged:
+            start = len(self.log_lines)
+            self.proc.send_signal(sig)
+            deadline = time.monotonic() + timeout
+            while True:
+                for line in self.log_lines[start:]:
+                    if any(m in line for m in messages):
+                        return line
+                start = len(self.log_lines)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no log line with {messages} within {timeout}s after signal {sig}")
+                self._logged.wait(left)
 
     def terminate(self, timeout: float = 30.0) -> int:
         """SIGTERM (graceful) and wait; returns the exit code."""

@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import os
 import signal
-import time
 
 import grpc
 import pytest
@@ -17,25 +15,17 @@ from conftest import LIMIT_ENV
 from voc_service.api.convert import conversation_to_pb
 from voc_service.api.pb import analysis_service_pb2 as pb
 from voc_service.api.pb import analysis_service_pb2_grpc, quality_service_pb2, quality_service_pb2_grpc
-from voc_service.config import Settings
-from voc_service.domain import Role
 from voc_service.launcher import ServerProcess, sqlite_url
-from voc_service.pipeline import Pipeline
 from voc_service.synth import GeneratorConfig, generate
-from voc_service.topics.documents import DocumentBuilder
+from voc_service.topics.commands import conversation_documents
 from voc_service.topics.fit import FitConfig, fit_topics
 
 
 @pytest.fixture(scope="module")
 def topic_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, set[str]]:
-    items = list(generate(GeneratorConfig(seed=21, days=1, conversations_per_day=700)))
-    text_stages = Pipeline.from_settings(Settings(stages=["validate", "normalize", "redact", "segment"]))
-    builder = DocumentBuilder()
-    docs, texts = [], []
-    for g in items:
-        a = text_stages.analyze(g.conversation)
-        docs.append(builder.of_turns(a.turns))
-        texts.append(" ".join(t.text for t in a.turns if t.role is Role.CUSTOMER))
+    docs, texts, _ = conversation_documents(
+        g.conversation for g in generate(GeneratorConfig(seed=21, days=1, conversations_per_day=700))
+    )
     model, _ = fit_topics(
         docs, texts, FitConfig(reduction="none", clustering="kmeans", clustering_params={"n_clusters": 8})
     )
@@ -74,13 +64,7 @@ def test_analyze_and_ingest_carry_the_topic(tserver: ServerProcess, topic_model)
 def test_sighup_switches_the_topic_model_and_a_broken_one_is_refused(tserver: ServerProcess, topic_model) -> None:
     directory, old_version, _ = topic_model
     items = list(generate(GeneratorConfig(seed=23, days=1, conversations_per_day=500)))
-    text_stages = Pipeline.from_settings(Settings(stages=["validate", "normalize", "redact", "segment"]))
-    builder = DocumentBuilder()
-    docs, texts = [], []
-    for g in items:
-        a = text_stages.analyze(g.conversation)
-        docs.append(builder.of_turns(a.turns))
-        texts.append(" ".join(t.text for t in a.turns if t.role is Role.CUSTOMER))
+    docs, texts, _ = conversation_documents(g.conversation for g in items)
     new_model, _ = fit_topics(
         docs, texts, FitConfig(reduction="none", clustering="kmeans", clustering_params={"n_clusters": 5})
     )
@@ -89,11 +73,9 @@ def test_sighup_switches_the_topic_model_and_a_broken_one_is_refused(tserver: Se
     convs = [conversation_to_pb(g.conversation) for g in items[:16]]
     with grpc.insecure_channel(tserver.target) as chan:
         stub = analysis_service_pb2_grpc.AnalysisServiceStub(chan)
-        os.kill(tserver.proc.pid, signal.SIGHUP)
-        deadline = time.monotonic() + 20
-        while stub.Analyze(pb.AnalyzeRequest(conversation=convs[0])).analysis.versions["topic"] != new_version:
-            assert time.monotonic() < deadline, "SIGHUP did not switch the topic model"
-            time.sleep(0.2)
+        line = tserver.signal_and_wait(signal.SIGHUP, "topic model reloaded", "topic model reload rejected")
+        assert "rejected" not in line and new_version in line
+        assert stub.Analyze(pb.AnalyzeRequest(conversation=convs[0])).analysis.versions["topic"] == new_version
         acks = list(stub.Ingest(iter(pb.IngestRequest(conversation=c) for c in convs)))  # through both workers
         assert all(a.outcome in (pb.STORED, pb.UPDATED) for a in acks)  # ids may repeat the first test's
         quality = quality_service_pb2_grpc.QualityServiceStub(chan)
@@ -102,6 +84,6 @@ def test_sighup_switches_the_topic_model_and_a_broken_one_is_refused(tserver: Se
             assert stored.analysis.topic.model_version == new_version
         # a broken directory: refused, the model in use stays, the server keeps serving
         (directory / "model.json").write_text('{"format": 1}', encoding="utf-8")
-        os.kill(tserver.proc.pid, signal.SIGHUP)
-        time.sleep(1.0)
+        line = tserver.signal_and_wait(signal.SIGHUP, "topic model reloaded", "topic model reload rejected")
+        assert "rejected" in line
         assert stub.Analyze(pb.AnalyzeRequest(conversation=convs[1])).analysis.versions["topic"] == new_version

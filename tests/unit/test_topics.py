@@ -14,6 +14,7 @@ from voc_service.config import Settings
 from voc_service.domain import Role, TurnAnalysis
 from voc_service.pipeline import Pipeline
 from voc_service.synth import GeneratorConfig, generate
+from voc_service.topics.commands import conversation_documents
 from voc_service.topics.documents import DocumentBuilder
 from voc_service.topics.fit import FitConfig, fit_topics
 from voc_service.topics.model import OUTLIER, TopicModel
@@ -25,15 +26,9 @@ FAST = {"reduction": "none", "clustering": "kmeans", "reduce_outliers": False}
 def corpus() -> tuple[list[list[str]], list[str], list[str]]:
     """900 generated conversations as topic documents, with their intents."""
     items = list(generate(GeneratorConfig(seed=3, days=1, conversations_per_day=900)))
-    text_stages = Pipeline.from_settings(Settings(stages=["validate", "normalize", "redact", "segment"]))
-    builder = DocumentBuilder()
-    docs, texts, intents = [], [], []
-    for g in items:
-        a = text_stages.analyze(g.conversation)
-        docs.append(builder.of_turns(a.turns))
-        texts.append(" ".join(t.text for t in a.turns if t.role is Role.CUSTOMER))
-        intents.append(g.labels.intent)
-    return docs, texts, intents
+    docs, texts, rejected = conversation_documents(g.conversation for g in items)
+    assert rejected == 0
+    return docs, texts, [g.labels.intent for g in items]
 
 
 def test_documents_keep_the_customers_chinese_content_words() -> None:

@@ -137,11 +137,6 @@ class Compiled:
     # keyword rules of a large pack are this shape)
     plain_keywords: tuple[int, frozenset[Role] | None] | None = None
 
-    def evaluate(self, view: ConversationView) -> tuple[bool, list[Hit]]:
-        if self.triggers is not None and not any(k in view.keyword_hits for k in self.triggers):
-            return False, []
-        return self.root.evaluate(Evaluation(view, self.leaves))
-
 
 def compile_condition(spec: Any, ctx: CompileContext, path: str = "when") -> Compiled:
     leaves: dict[str, Leaf] = {}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from importlib import resources
 
-from voc_service.domain import PromiseKind, Role
+from voc_service.domain import PromiseKind
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 _NUM = r"(?:\d+(?:\s*[-~到至]\s*\d+)?|[一二两三四五六七八九十]+)"
@@ -133,7 +133,7 @@ def _alternation(words) -> re.Pattern[str] | None:  # noqa: ANN001 - any iterabl
     return re.compile("|".join(map(re.escape, words))) if words else None
 
 
-def turn_times(roles: list[Role], times: list[datetime | None], started_at: datetime | None) -> list[datetime | None]:
+def turn_times(times: list[datetime | None], started_at: datetime | None) -> list[datetime | None]:
     """Each turn's time, falling back to the latest earlier timestamp, then to started_at."""
     out, last = [], started_at
     for t in times:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,7 +35,6 @@ class QaStage:
 
     def __init__(self, settings: Settings) -> None:
         self.flag_below = settings.qa_flag_below
-        self._lock = threading.Lock()
         self.engine = self._build(qa_sources(settings))
         position = settings.stages.index("qa") if "qa" in settings.stages else len(settings.stages)
         missing = sorted(s for s in self.engine.ruleset.requires if s not in settings.stages[:position])
@@ -54,8 +52,7 @@ class QaStage:
         """Compile ``sources`` and swap them in; raises PackError (and keeps the old rules) if any
         source is bad. Returns the new pack version."""
         engine = self._build(sources)
-        with self._lock:
-            self.engine = engine
+        self.engine = engine  # one assignment: a conversation sees the old rules or the new, whole
         return engine.version
 
     def __call__(self, work: Work) -> None:
@@ -116,7 +113,7 @@ class PromiseStage:
         """Per conversation: its commitments, and the first customer turn saying one was not
         kept (looked up for the whole batch in finish_batch)."""
         conv, analysis = work.conversation, work.analysis
-        times = turn_times([t.role for t in conv.turns], [t.sent_at for t in conv.turns], conv.started_at)
+        times = turn_times([t.sent_at for t in conv.turns], conv.started_at)
         found: list[Promise] = []
         for turn, at in zip(analysis.turns, times, strict=True):
             if turn.role is Role.AGENT and at is not None:

@@ -54,6 +54,18 @@ def _where_given(q: sa.Select, *filters: tuple[sa.ColumnElement, object]) -> sa.
     return q
 
 
+def _agent_period(
+    agent_col: sa.ColumnElement, at_col: sa.ColumnElement, agent_id: str, since: datetime | None, until: datetime | None
+) -> list[sa.ColumnElement]:
+    """Conversations of an agent (any agent when empty, never the agent-less) in [since, until)."""
+    cond = [agent_col != "", *([agent_col == agent_id] if agent_id else [])]
+    if since is not None:
+        cond.append(at_col >= since)
+    if until is not None:
+        cond.append(at_col < until)
+    return cond
+
+
 def _ts(value: datetime | None) -> str:
     """Cursor form of a timestamp: ISO text, exact to the microsecond (a float is not)."""
     return "" if value is None else value.isoformat()
@@ -251,13 +263,7 @@ class QualityStore:
         """Per agent over conversations that happened in [since, until): count, mean QA score,
         flagged rate, mean first-response time and findings by rule."""
         a, c = analyses, conversations
-        cond = [a.c.qa_score.is_not(None), c.c.agent_id != ""]
-        if agent_id:
-            cond.append(c.c.agent_id == agent_id)
-        if since is not None:
-            cond.append(a.c.occurred_at >= since)
-        if until is not None:
-            cond.append(a.c.occurred_at < until)
+        cond = [a.c.qa_score.is_not(None), *_agent_period(c.c.agent_id, a.c.occurred_at, agent_id, since, until)]
         q = (
             sa.select(
                 c.c.agent_id,
@@ -272,14 +278,11 @@ class QualityStore:
             .group_by(c.c.agent_id)
         )
         f = findings.c
-        fcond = [f.agent_id != ""]
-        if agent_id:
-            fcond.append(f.agent_id == agent_id)
-        if since is not None:
-            fcond.append(f.occurred_at >= since)
-        if until is not None:
-            fcond.append(f.occurred_at < until)
-        fq = sa.select(f.agent_id, f.rule_id, sa.func.count()).where(*fcond).group_by(f.agent_id, f.rule_id)
+        fq = (
+            sa.select(f.agent_id, f.rule_id, sa.func.count())
+            .where(*_agent_period(f.agent_id, f.occurred_at, agent_id, since, until))
+            .group_by(f.agent_id, f.rule_id)
+        )
         with self.engine.connect() as conn:
             cards = {
                 agent: ScorecardRow(agent, n, float(mean or 0), int(flagged or 0) / n, {}, float(fr or 0), int(nfr))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from voc_service.config import Settings
-from voc_service.domain import Role, VocError
+from voc_service.domain import Conversation, VocError
 from voc_service.topics.documents import DocumentBuilder
 from voc_service.topics.fit import FitConfig, fit_topics
 from voc_service.topics.model import OUTLIER, TopicModel
@@ -17,25 +18,47 @@ from voc_service.topics.model import OUTLIER, TopicModel
 _STAGES = ["validate", "normalize", "redact", "segment"]
 
 
-def read_documents(path: str, settings: Settings) -> tuple[list[list[str]], list[str], int]:
-    """(customer words, redacted customer text) per accepted conversation, and the rejected count."""
-    from voc_service.api.convert import conversation_from_pb
-    from voc_service.jsonl import open_input, parse_conversation, read_lines
+def conversation_documents(
+    conversations: Iterable[Conversation], settings: Settings | None = None
+) -> tuple[list[list[str]], list[str], int]:
+    """(customer words, redacted customer text) per accepted conversation, and how many were
+    rejected: the one way the fit, the benches and the tests turn conversations into documents."""
     from voc_service.pipeline import Pipeline
 
+    settings = settings or Settings()
     pipeline = Pipeline.from_settings(settings.model_copy(update={"stages": _STAGES}))
     builder = DocumentBuilder()
     docs, texts, rejected = [], [], 0
-    with open_input(path) as fh:
-        for _number, line in read_lines(fh):
-            try:
-                analysis = pipeline.analyze(conversation_from_pb(parse_conversation(line)))
-            except VocError:
-                rejected += 1
-                continue
-            docs.append(builder.of_turns(analysis.turns))
-            texts.append(" ".join(t.text for t in analysis.turns if t.role is Role.CUSTOMER))
+    for conv in conversations:
+        try:
+            words, text = builder.document(pipeline.analyze(conv).turns)
+        except VocError:
+            rejected += 1
+            continue
+        docs.append(words)
+        texts.append(text)
     return docs, texts, rejected
+
+
+def read_documents(path: str, settings: Settings) -> tuple[list[list[str]], list[str], int]:
+    """conversation_documents over a JSONL file of Conversations; a line that does not parse
+    counts as rejected."""
+    from voc_service.api.convert import conversation_from_pb
+    from voc_service.jsonl import open_input, parse_conversation, read_lines
+
+    bad = 0
+
+    def parsed() -> Iterator[Conversation]:
+        nonlocal bad
+        with open_input(path) as fh:
+            for _number, line in read_lines(fh):
+                try:
+                    yield conversation_from_pb(parse_conversation(line))
+                except VocError:
+                    bad += 1
+
+    docs, texts, rejected = conversation_documents(parsed(), settings)
+    return docs, texts, rejected + bad
 
 
 def run_fit(

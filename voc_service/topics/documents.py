@@ -64,3 +64,8 @@ class DocumentBuilder:
             if turn.role is Role.CUSTOMER:
                 out.extend(self.words(turn.tokens))
         return out
+
+    def document(self, turns: Sequence[TurnAnalysis]) -> tuple[list[str], str]:
+        """(the customer's words, the customer's redacted text): what every embedding backend
+        takes (word-based ones read the words, sentence models the text)."""
+        return self.of_turns(turns), " ".join(t.text for t in turns if t.role is Role.CUSTOMER)

@@ -15,7 +15,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -164,11 +163,3 @@ def model_version(directory: Path, name: str) -> str:
         digest.update((directory / part).read_bytes())
     return f"{name}@{digest.hexdigest()[:12]}"
 
-
-def describe(model: TopicModel) -> dict[str, Any]:
-    return {
-        "version": model.version,
-        "topics": len(model.topics),
-        "threshold": model.threshold,
-        "embedding": model.backend.name,
-    }

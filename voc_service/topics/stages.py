@@ -7,11 +7,10 @@ so a broken directory never replaces a working model.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from voc_service.config import Settings
-from voc_service.domain import Role, TopicAssignment
+from voc_service.domain import TopicAssignment
 from voc_service.pipeline import Work, stages
 from voc_service.topics.documents import DocumentBuilder
 from voc_service.topics.model import TopicModel
@@ -25,7 +24,6 @@ class TopicStage:
 
     def __init__(self, settings: Settings) -> None:
         self.documents = DocumentBuilder()
-        self._lock = threading.Lock()
         self.model: TopicModel | None = TopicModel.load(settings.topic_model) if settings.topic_model else None
 
     @property
@@ -34,8 +32,7 @@ class TopicStage:
 
     def reload(self, directory: Path) -> str:
         model = TopicModel.load(directory)  # raises ValueError, and the model in use stays
-        with self._lock:
-            self.model = model
+        self.model = model  # one assignment: a batch sees the old model or the new, whole
         return model.version
 
     def __call__(self, work: Work) -> None:
@@ -43,9 +40,7 @@ class TopicStage:
         is one matrix product for the whole batch (finish_batch)."""
         if self.model is None:
             return
-        turns = work.analysis.turns
-        text = " ".join(t.text for t in turns if t.role is Role.CUSTOMER)
-        work.scratch[self.name] = (self.documents.of_turns(turns), text)
+        work.scratch[self.name] = self.documents.document(work.analysis.turns)
 
     def finish_batch(self, works: list[Work]) -> None:
         model = self.model
