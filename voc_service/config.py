@@ -28,6 +28,10 @@ class Settings(BaseSettings):
         "FULL", pattern="^(OFF|NORMAL|FULL|EXTRA)$", description="FULL: an ack survives power loss"
     )
 
+    bucket_seconds: int = Field(
+        3600, ge=60, le=7 * 86400, description="width of the insight time buckets (aligned to Beijing time)"
+    )
+
     # input limits (bad input gets INVALID_ARGUMENT / RESOURCE_EXHAUSTED, never a crash)
     max_message_bytes: int = Field(4 * 1024 * 1024, ge=1024)
     max_turns: int = Field(500, ge=1)

@@ -43,7 +43,7 @@ class VocServer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._reload_lock = threading.Lock()
-        self.store = open_store(settings.store, settings.sqlite_synchronous)
+        self.store = open_store(settings.store, settings.sqlite_synchronous, bucket_seconds=settings.bucket_seconds)
         self.pipeline = Pipeline.from_settings(settings, self.store, timer=telemetry.observe_stage)
         self._warm_up()
         # Everything built so far (dictionary, spaCy tables, model weights: millions of objects)

@@ -19,7 +19,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from voc_service.domain import Conversation, ConversationAnalysis, Outcome, PromiseStatus, StoreUnavailable
+from voc_service.insights.buckets import Contribution, contribution, deltas
 from voc_service.store import codec
+from voc_service.store.buckets import apply_deltas, stored_contributions
 from voc_service.store.migrate import upgrade
 from voc_service.store.schema import analyses, conversation_skus, conversations, findings, promises
 
@@ -33,8 +35,9 @@ class SaveResult:
 
 
 class ConversationStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, bucket_seconds: int = 3600) -> None:
         self.engine = engine
+        self.bucket_seconds = bucket_seconds  # width of the time buckets new conversations count in
 
     def save_batch(self, items: Sequence[tuple[Conversation, ConversationAnalysis]]) -> list[SaveResult]:
         """Upsert redacted conversations with their analyses in ONE transaction.
@@ -75,6 +78,7 @@ class ConversationStore:
         existed = set(known)
         results: list[SaveResult] = []
         latest: dict[str, tuple[dict, dict]] = {}  # last version of each id in this batch wins
+        added: dict[str, Contribution] = {}
         children: dict[str, tuple[Conversation, ConversationAnalysis, datetime]] = {}
         for conv, analysis in items:
             cid = conv.conversation_id
@@ -85,6 +89,7 @@ class ConversationStore:
             occurred = conv.started_at or next((t.sent_at for t in conv.turns if t.sent_at is not None), None) or now
             children[cid] = (conv, analysis, occurred)
             quality = analysis.quality
+            adds = added[cid] = contribution(analysis, occurred, conv.sku_ids, self.bucket_seconds)
             latest[cid] = (
                 {
                     "conversation_id": cid,
@@ -120,10 +125,16 @@ class ConversationStore:
                     "topic_probability": None if analysis.topic is None else analysis.topic.probability,
                     "topic_label": None if analysis.topic is None else analysis.topic.label[:200],
                     "topic_model": None if analysis.topic is None else analysis.topic.model_version[:80],
+                    "customer_negative_turns": adds.negative_turns,
+                    "customer_sentiment": adds.sentiment,
+                    "bucket_seconds": adds.bucket_seconds,
                 },
             )
         new = [v for cid, v in latest.items() if cid not in existed]
         old = [v for cid, v in latest.items() if cid in existed]
+        removed: list[Contribution] = []
+        for chunk in _chunks([cid for cid in latest if cid in existed], 500):
+            removed.extend(stored_contributions(conn, chunk))  # read before the rows are replaced
         if new:
             conn.execute(conversations.insert(), [c for c, _ in new])
             conn.execute(analyses.insert(), [a for _, a in new])
@@ -146,6 +157,7 @@ class ConversationStore:
                 ],
             )
         self._save_children(conn, children, existed, now)
+        apply_deltas(conn, deltas(removed, added.values()))
         return results
 
     def _save_children(
@@ -309,9 +321,11 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL") -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-def open_store(url: str, sqlite_synchronous: str = "FULL", migrate: bool = True) -> ConversationStore:
+def open_store(
+    url: str, sqlite_synchronous: str = "FULL", migrate: bool = True, bucket_seconds: int = 3600
+) -> ConversationStore:
     """Connect and bring the schema to the newest migration (idempotent, safe on every start)."""
     engine = make_engine(url, sqlite_synchronous)
     if migrate:
         upgrade(engine)
-    return ConversationStore(engine)
+    return ConversationStore(engine, bucket_seconds)

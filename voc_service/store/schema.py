@@ -92,6 +92,10 @@ analyses = sa.Table(
     sa.Column("topic_probability", sa.Float, nullable=True),
     sa.Column("topic_label", sa.String(200), nullable=True),
     sa.Column("topic_model", sa.String(80), nullable=True),
+    # the rest of what this analysis added to the time buckets, so a re-send can subtract it
+    sa.Column("customer_negative_turns", sa.Integer, nullable=True),
+    sa.Column("customer_sentiment", sa.Float, nullable=True),  # mean over customer turns; NULL: none
+    sa.Column("bucket_seconds", sa.Integer, nullable=True),  # bucket width it was counted with
     sa.Index(None, "flagged", "occurred_at"),
     sa.Index(None, "topic_id"),
 )
@@ -165,4 +169,61 @@ promises = sa.Table(
     sa.Index(None, "customer_id"),
     sa.Index(None, "order_id"),
     sa.Index(None, "status", "due_at"),
+)
+
+# Aggregates per subject and time bucket, updated in the transaction that stores a conversation
+# (a re-send subtracts what its previous version added). Subjects: "all", "sku:<id>",
+# "topic:<id>", "sku_topic:<id>|<topic>"; kind / sku_id / topic_id repeat the subject's parts for
+# queries. What product, operations and quality teams read (indices, trends, spikes) comes from here.
+buckets = sa.Table(
+    "buckets",
+    metadata,
+    sa.Column("subject", sa.String(220), primary_key=True),
+    sa.Column("bucket_start", UTCDateTime(), primary_key=True),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("sku_id", sa.String(128), nullable=False, server_default=""),
+    sa.Column("topic_id", sa.Integer, nullable=True),
+    sa.Column("conversations", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("complaints", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("negative_turns", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("flagged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("sentiment_sum", sa.Float, nullable=False, server_default="0"),
+    sa.Column("sentiment_n", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("satisfaction_sum", sa.Float, nullable=False, server_default="0"),
+    sa.Column("qa_score_sum", sa.Float, nullable=False, server_default="0"),
+    sa.Column("qa_n", sa.Integer, nullable=False, server_default="0"),
+    sa.Index(None, "kind", "bucket_start"),
+    sa.Index(None, "sku_id"),
+    sa.Index(None, "topic_id"),
+)
+
+# Topic models registered for serving: the artefact itself (model.json + model.npz bytes, loaded
+# with allow_pickle=False), so every replica on the same database can load the active one.
+topic_models = sa.Table(
+    "topic_models",
+    metadata,
+    sa.Column("version", sa.String(80), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("previous_version", sa.String(80), nullable=False, server_default=""),
+    sa.Column("topic_count", sa.Integer, nullable=False),
+    sa.Column("meta", sa.Text, nullable=False),  # model.json
+    sa.Column("arrays", sa.LargeBinary, nullable=False),  # model.npz
+    sa.Column("registered_at", UTCDateTime(), nullable=False),
+    sa.Column("activated_at", UTCDateTime(), nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+# Lineage events of activated models (kept / split / merged / new / retired), in activation
+# order: a "new" topic is an emerging subject the insights read.
+topic_events = sa.Table(
+    "topic_events",
+    metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("model_version", sa.String(80), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("topic_id", sa.Integer, nullable=False),
+    sa.Column("previous_ids", sa.String(200), nullable=False, server_default=""),
+    sa.Column("label", sa.String(200), nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "model_version"),
 )

@@ -1,0 +1,126 @@
+"""Time buckets: counted once per subject, moved (not doubled) by a re-send, always equal to a
+recount of the store."""
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from voc_service.domain import (
+    Conversation,
+    ConversationAnalysis,
+    ConversationSentiment,
+    Quality,
+    Role,
+    SentimentLabel,
+    TopicAssignment,
+    Turn,
+    TurnAnalysis,
+    TurnSentiment,
+)
+from voc_service.insights.buckets import ALIGN_OFFSET, bucket_start
+from voc_service.store import open_store
+from voc_service.store.schema import buckets
+
+T0 = datetime(2026, 11, 1, 2, 30, tzinfo=UTC)
+
+
+def item(
+    cid: str,
+    skus: list[str],
+    topic: int | None = 3,
+    complaint: bool = False,
+    at: datetime = T0,
+    mean: float = -0.5,
+    flagged: bool = False,
+) -> tuple[Conversation, ConversationAnalysis]:
+    conv = Conversation(cid, [Turn(Role.CUSTOMER, "太慢了", at), Turn(Role.AGENT, "抱歉", at)], sku_ids=skus, started_at=at)
+    neg = TurnSentiment(mean, SentimentLabel.NEGATIVE if mean < -0.3 else SentimentLabel.NEUTRAL, 0.9)
+    turns = [TurnAnalysis(0, Role.CUSTOMER, "太慢了", sentiment=neg), TurnAnalysis(1, Role.AGENT, "抱歉")]
+    analysis = ConversationAnalysis(
+        cid,
+        turns,
+        {"pipeline": "test"},
+        sentiment=ConversationSentiment(customer_turns=1, customer_mean=mean, complaint=complaint, customer_satisfaction=mean),
+        quality=Quality(score=70.0 if flagged else 100.0, flagged=flagged),
+        topic=None if topic is None else TopicAssignment(topic, "物流", 0.9, "m@1"),
+    )
+    return conv, analysis
+
+
+def rows(store) -> dict[tuple[str, datetime], dict]:
+    with store.engine.connect() as conn:
+        got = conn.execute(sa.select(buckets)).mappings().all()
+    return {(r["subject"], r["bucket_start"]): dict(r) for r in got if r["conversations"] or r["complaints"]}
+
+
+def test_one_conversation_counts_once_per_subject(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'b.db'}")
+    store.save_batch([item("c1", ["A", "B"], topic=3, complaint=True, flagged=True)])
+    got = rows(store)
+    start = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    assert sorted(k for k, _ in got) == sorted(
+        ["all", "sku:A", "sku:B", "topic:3", "sku_topic:A|3", "sku_topic:B|3"]
+    )
+    assert {k[1] for k in got} == {start}
+    a = got[("sku:A", start)]
+    assert (a["conversations"], a["complaints"], a["negative_turns"], a["flagged"]) == (1, 1, 1, 1)
+    assert a["sentiment_sum"] == -0.5 and a["sentiment_n"] == 1 and a["qa_score_sum"] == 70.0
+    assert got[("sku_topic:B|3", start)]["kind"] == "sku_topic" and got[("sku_topic:B|3", start)]["sku_id"] == "B"
+
+
+def test_resend_moves_counts_instead_of_doubling_them(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'r.db'}")
+    store.save_batch([item("c1", ["A"], topic=3, complaint=True)])
+    later = T0 + timedelta(hours=5)
+    store.save_batch([item("c1", ["B"], topic=4, complaint=False, at=later)])
+    got = rows(store)
+    assert set(k for k, _ in got) == {"all", "sku:B", "topic:4", "sku_topic:B|4"}
+    assert got[("all", bucket_start(later, 3600))]["conversations"] == 1
+    assert sum(r["complaints"] for r in got.values()) == 0
+    # the same id twice in one batch: the last version counts, once
+    store.save_batch([item("c1", ["C"], complaint=True), item("c1", ["C"], complaint=True)])
+    got = rows(store)
+    assert {k for k, _ in got} == {"all", "sku:C", "topic:3", "sku_topic:C|3"}
+    assert got[("sku:C", bucket_start(T0, 3600))]["conversations"] == 1
+
+
+def test_day_buckets_follow_beijing_midnight() -> None:
+    # 2026-11-01 17:30 UTC is 01:30 on 2 November in Beijing
+    got = bucket_start(datetime(2026, 11, 1, 17, 30, tzinfo=UTC), 86400)
+    assert got + ALIGN_OFFSET == datetime(2026, 11, 2, tzinfo=UTC)
+
+
+def test_buckets_always_equal_a_recount(tmp_path: Path) -> None:
+    """Random stores and re-sends; the buckets must equal counting the stored conversations anew."""
+    rng = random.Random(7)
+    store = open_store(f"sqlite:///{tmp_path / 'p.db'}")
+    current: dict[str, tuple] = {}
+    for _ in range(12):
+        batch = []
+        for _ in range(rng.randint(1, 15)):
+            cid = f"c{rng.randint(0, 30)}"
+            args = (
+                rng.sample(["A", "B", "C"], rng.randint(0, 2)),
+                rng.choice([None, -1, 1, 2]),
+                rng.random() < 0.4,
+                T0 + timedelta(hours=rng.randint(0, 50)),
+                rng.choice([-0.8, 0.0, 0.6]),
+                rng.random() < 0.2,
+            )
+            batch.append(item(cid, *args))
+            current[cid] = args
+        store.save_batch(batch)
+    expected: dict[tuple[str, datetime], list[int]] = {}
+    for skus, topic, complaint, at, _mean, flagged in current.values():
+        keys = ["all", *(f"sku:{s}" for s in skus)]
+        if topic is not None:
+            keys += [f"topic:{topic}", *(f"sku_topic:{s}|{topic}" for s in skus)]
+        for key in keys:
+            cell = expected.setdefault((key, bucket_start(at, 3600)), [0, 0, 0])
+            cell[0] += 1
+            cell[1] += complaint
+            cell[2] += flagged
+    got = {k: [r["conversations"], r["complaints"], r["flagged"]] for k, r in rows(store).items()}
+    assert got == expected

@@ -1,0 +1,89 @@
+"""Time-bucket aggregates in SQL: read what stored conversations added, apply net changes.
+
+Applied inside the conversation store's write transaction, so a conversation and its counts are
+committed together or not at all. The increment is an INSERT … ON CONFLICT DO UPDATE (SQLite and
+PostgreSQL spell it the same way through SQLAlchemy), one statement for the whole batch, in key
+order so two concurrent writers on PostgreSQL lock shared rows ("all", a popular SKU) in the same
+order and cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from voc_service.insights.buckets import Contribution, Counts, Delta
+from voc_service.store.schema import analyses, buckets, conversation_skus
+
+COUNT_COLUMNS = tuple(f for f in Counts.__slots__)
+
+# dialect name -> its INSERT construct with on_conflict_do_update
+_UPSERT_INSERTS: dict[str, Callable[[sa.Table], sa.Insert]] = {
+    "sqlite": sqlite.insert,
+    "postgresql": postgresql.insert,
+}
+
+
+def stored_contributions(conn: sa.Connection, ids: Sequence[str]) -> list[Contribution]:
+    """What the stored versions of ``ids`` added to the buckets (rows stored before buckets
+    existed added nothing, and are skipped)."""
+    if not ids:
+        return []
+    rows = conn.execute(
+        sa.select(
+            analyses.c.conversation_id, analyses.c.occurred_at, analyses.c.bucket_seconds, analyses.c.topic_id,
+            analyses.c.complaint, analyses.c.flagged, analyses.c.customer_negative_turns,
+            analyses.c.customer_sentiment, analyses.c.customer_satisfaction, analyses.c.qa_score,
+        ).where(analyses.c.conversation_id.in_(ids), analyses.c.bucket_seconds.is_not(None))
+    ).all()
+    if not rows:
+        return []
+    skus: dict[str, list[str]] = {}
+    for cid, sku in conn.execute(
+        sa.select(conversation_skus.c.conversation_id, conversation_skus.c.sku_id).where(
+            conversation_skus.c.conversation_id.in_([r.conversation_id for r in rows])
+        )
+    ):
+        skus.setdefault(cid, []).append(sku)
+    return [
+        Contribution(
+            occurred_at=r.occurred_at,
+            bucket_seconds=r.bucket_seconds,
+            sku_ids=tuple(sorted(skus.get(r.conversation_id, []))),
+            topic_id=r.topic_id,
+            complaint=bool(r.complaint),
+            flagged=bool(r.flagged),
+            negative_turns=r.customer_negative_turns or 0,
+            sentiment=r.customer_sentiment,
+            satisfaction=r.customer_satisfaction if r.customer_sentiment is not None else None,
+            qa_score=r.qa_score,
+        )
+        for r in rows
+    ]
+
+
+def apply_deltas(conn: sa.Connection, delta: Delta) -> None:
+    if not delta:
+        return
+    insert = _UPSERT_INSERTS.get(conn.dialect.name)
+    if insert is None:
+        raise NotImplementedError(f"time buckets need SQLite or PostgreSQL, not {conn.dialect.name}")
+    stmt = insert(buckets)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[buckets.c.subject, buckets.c.bucket_start],
+        set_={c: buckets.c[c] + stmt.excluded[c] for c in COUNT_COLUMNS},
+    )
+    rows = [
+        {
+            "subject": subject.key,
+            "bucket_start": start,
+            "kind": subject.kind,
+            "sku_id": subject.sku_id,
+            "topic_id": subject.topic_id,
+            **counts.as_row(),
+        }
+        for (_key, start), (subject, counts) in sorted(delta.items(), key=lambda kv: (kv[0][0], kv[0][1]))
+    ]
+    conn.execute(stmt, rows)
