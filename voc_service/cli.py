@@ -79,19 +79,38 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     e.set_defaults(func=cmd_sentiment_eval)
 
-    p = sub.add_parser("topics", help="fit a topic model on conversations (BERTopic, batch)")
+    p = sub.add_parser("topics", help="fit, register and activate topic models (BERTopic, batch)")
     topics = p.add_subparsers(dest="topics_command", required=True)
-    f = topics.add_parser("fit", help="fit on a JSONL file of Conversations and write a model directory")
-    f.add_argument("--jsonl", required=True, help="Conversation JSONL, '-' for stdin")
-    f.add_argument("--model-dir", required=True, type=Path, help="where to write the model (created)")
+    f = topics.add_parser("fit", help="fit on a JSONL file of Conversations or on the stored ones")
+    source = f.add_mutually_exclusive_group(required=True)
+    source.add_argument("--jsonl", help="Conversation JSONL, '-' for stdin")
+    source.add_argument("--from-store", action="store_true", help="the conversations in the store (VOC_STORE)")
+    f.add_argument("--days", type=float, help="with --from-store: only conversations of the last N days")
+    f.add_argument("--model-dir", type=Path, help="where to write the model (created)")
     f.add_argument("--nr-topics", type=int, help="reduce to this many topics (default: as many as found)")
-    f.add_argument("--previous", type=Path, help="the model this one replaces: its topic ids are kept")
+    prev = f.add_mutually_exclusive_group()
+    prev.add_argument("--previous", type=Path, help="the model directory this one replaces: its topic ids are kept")
+    prev.add_argument("--previous-active", action="store_true", help="keep the ids of the store's active model")
+    f.add_argument("--register", action="store_true", help="store the model in the registry (VOC_STORE)")
+    f.add_argument("--activate", action="store_true", help="register it and make it the model every server uses")
+    f.add_argument(
+        "--max-outlier-share", type=float, default=1.0, help="with --activate: do not activate a fit with more outliers"
+    )
     f.add_argument("--name", default="topics", help="model name (part of its version)")
     f.add_argument("--seed", type=int, default=42)
     f.add_argument(
         "--min-cluster-size", type=int, help="HDBSCAN min_cluster_size (default: 2.5%% of the conversations)"
     )
     f.set_defaults(func=cmd_topics_fit)
+    r = topics.add_parser("register", help="store a model directory in the registry")
+    r.add_argument("--model-dir", required=True, type=Path)
+    r.add_argument("--activate", action="store_true")
+    r.set_defaults(func=cmd_topics_register)
+    a = topics.add_parser("activate", help="make a registered model the one every server uses")
+    a.add_argument("version")
+    a.set_defaults(func=cmd_topics_activate)
+    ls = topics.add_parser("list", help="registered models, the active one marked")
+    ls.set_defaults(func=cmd_topics_list)
 
     p = sub.add_parser("demo", help="generate a day of conversations, serve, ingest over gRPC, show results")
     p.add_argument("--conversations", type=int, default=3000)
@@ -140,11 +159,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 server.reload_rules()
             except (PackError, LookupError) as exc:
                 log.error("rule pack reload rejected; the rules in use stay", extra={"error": str(exc)})
-            if settings.topic_model is not None:
-                try:
-                    server.reload_topic_model()
-                except (ValueError, LookupError) as exc:
-                    log.error("topic model reload rejected; the model in use stays", extra={"error": str(exc)})
+            try:
+                server.reload_topic_model()
+            except LookupError:
+                pass  # no topic model configured or registered: nothing to reload
+            except ValueError as exc:
+                log.error("topic model reload rejected; the model in use stays", extra={"error": str(exc)})
 
         threading.Thread(target=reload, name="reload-rules").start()
 
@@ -235,22 +255,70 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_topics_fit(args: argparse.Namespace) -> int:
-    from voc_service.topics.commands import print_json, run_fit
+    from voc_service.topics.commands import NOT_ACTIVATED, FitRequest, print_json, run_fit
     from voc_service.topics.fit import FitConfig
 
+    problem = None
     if args.nr_topics is not None and args.nr_topics < 1:
-        print("voc topics fit: --nr-topics must be >= 1", file=sys.stderr)
+        problem = "--nr-topics must be >= 1"
+    elif args.days is not None and (not args.from_store or args.days <= 0):
+        problem = "--days needs --from-store and a positive number"
+    elif args.model_dir is None and not (args.register or args.activate):
+        problem = "give --model-dir, --register or --activate (else the fit goes nowhere)"
+    if problem:
+        print(f"voc topics fit: {problem}", file=sys.stderr)
         return 2
     config = FitConfig(
         name=args.name, nr_topics=args.nr_topics, seed=args.seed,
         clustering_params={"min_cluster_size": args.min_cluster_size} if args.min_cluster_size else {},
     )
+    request = FitRequest(
+        jsonl=args.jsonl, days=args.days, model_dir=args.model_dir, previous=args.previous,
+        previous_active=args.previous_active, register=args.register, activate=args.activate,
+        max_outlier_share=args.max_outlier_share,
+    )
     try:
-        result = run_fit(args.jsonl, args.model_dir, config, args.previous, load_settings())
-    except (ValueError, OSError) as exc:
+        result = run_fit(request, config, load_settings())
+    except (ValueError, OSError, LookupError) as exc:
         print(f"voc topics fit: {exc}", file=sys.stderr)
         return 2
     print_json(result)
+    if result["status"] == NOT_ACTIVATED:
+        print(
+            f"voc topics fit: not activated: {result['outlier_share']:.1%} outliers, {result['topics']} topics "
+            f"(--max-outlier-share {args.max_outlier_share})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def cmd_topics_register(args: argparse.Namespace) -> int:
+    from voc_service.topics.commands import print_json, register_directory
+
+    try:
+        print_json(register_directory(args.model_dir, args.activate, load_settings()))
+    except ValueError as exc:
+        print(f"voc topics register: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_topics_activate(args: argparse.Namespace) -> int:
+    from voc_service.topics.commands import activate, print_json
+
+    try:
+        print_json(activate(args.version, load_settings()))
+    except LookupError as exc:
+        print(f"voc topics activate: {exc.args[0]}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_topics_list(args: argparse.Namespace) -> int:
+    from voc_service.topics.commands import list_models, print_json
+
+    print_json(list_models(load_settings()))
     return 0
 
 

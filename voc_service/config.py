@@ -69,7 +69,12 @@ class Settings(BaseSettings):
     qa_flag_below: float = Field(80.0, ge=0, le=100, description="a QA score under this flags the conversation")
 
     # topics
-    topic_model: Path | None = Field(None, description="a directory written by `voc topics fit`; unset = no topics")
+    topic_model: Path | None = Field(
+        None, description="a directory written by `voc topics fit`; unset = the store's active registered model, if any"
+    )
+    topic_poll_seconds: float = Field(
+        30.0, ge=0, description="how often a server checks the registry's active topic model (0 = only at start and SIGHUP)"
+    )
 
 
 def resolve_workers(workers: int) -> int:

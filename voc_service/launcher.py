@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -74,10 +75,17 @@ class ServerProcess:
         (e.g. SIGHUP, then "rule packs reloaded" or "reload rejected"): synchronises on what the
         server says it did, not on a sleep. Returns that line; TimeoutError if none comes."""
         assert self.proc is not None
+        proc = self.proc
+        return self.act_and_wait(lambda: proc.send_signal(sig), *messages, timeout=timeout)
+
+    def act_and_wait(self, action: Callable[[], object], *messages: str, timeout: float = 30.0) -> str:
+        """Run ``action`` (a signal, a CLI command acting on the shared store …) and wait for the
+        first log line after it that holds one of ``messages``."""
         with self._logged:
             start = len(self.log_lines)
-            self.proc.send_signal(sig)
-            deadline = time.monotonic() + timeout
+        action()
+        deadline = time.monotonic() + timeout
+        with self._logged:
             while True:
                 for line in self.log_lines[start:]:
                     if any(m in line for m in messages):
@@ -85,7 +93,7 @@ class ServerProcess:
                 start = len(self.log_lines)
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise TimeoutError(f"no log line with {messages} within {timeout}s after signal {sig}")
+                    raise TimeoutError(f"no log line with {messages} within {timeout}s")
                 self._logged.wait(left)
 
     def terminate(self, timeout: float = 30.0) -> int:

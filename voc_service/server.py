@@ -11,6 +11,7 @@ import gc
 import logging
 import threading
 from concurrent import futures
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -19,9 +20,12 @@ from grpc_reflection.v1alpha import reflection
 from voc_service import telemetry
 from voc_service.api.analysis import AnalysisServicer
 from voc_service.api.errors import ErrorAndMetricsInterceptor
+from voc_service.api.insights import InsightsServicer
 from voc_service.api.pb import (
     analysis_service_pb2,
     analysis_service_pb2_grpc,
+    insights_service_pb2,
+    insights_service_pb2_grpc,
     quality_service_pb2,
     quality_service_pb2_grpc,
 )
@@ -29,6 +33,8 @@ from voc_service.api.quality import QualityServicer
 from voc_service.config import Settings, resolve_workers
 from voc_service.pipeline import Pipeline
 from voc_service.store import open_store
+from voc_service.store.topics import TopicRegistry
+from voc_service.topics.model import ModelFiles
 from voc_service.workers import WorkerPool, reload_stage
 
 log = logging.getLogger(__name__)
@@ -36,6 +42,7 @@ log = logging.getLogger(__name__)
 SERVICE_NAMES = (
     analysis_service_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name,
     quality_service_pb2.DESCRIPTOR.services_by_name["QualityService"].full_name,
+    insights_service_pb2.DESCRIPTOR.services_by_name["InsightsService"].full_name,
 )
 
 
@@ -45,6 +52,8 @@ class VocServer:
         self._reload_lock = threading.Lock()
         self.store = open_store(settings.store, settings.sqlite_synchronous, bucket_seconds=settings.bucket_seconds)
         self.pipeline = Pipeline.from_settings(settings, self.store, timer=telemetry.observe_stage)
+        self.topic_registry = TopicRegistry(self.store.engine)
+        self._load_registered_topic_model()
         self._warm_up()
         # Everything built so far (dictionary, spaCy tables, model weights: millions of objects)
         # lives as long as the process; frozen, the cyclic GC never scans it again, and forked
@@ -81,6 +90,9 @@ class VocServer:
         quality_service_pb2_grpc.add_QualityServiceServicer_to_server(
             QualityServicer(self.pipeline, self.store, settings, self.reload_rules), self.grpc
         )
+        insights_service_pb2_grpc.add_InsightsServiceServicer_to_server(
+            InsightsServicer(self.pipeline, self.store, settings), self.grpc
+        )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
         reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), self.grpc)
         try:
@@ -105,19 +117,48 @@ class VocServer:
         log.info("rule packs reloaded", extra={"pack_version": version, "rules": count})
         return version, count
 
+    def _topic_source(self) -> Path | ModelFiles | None:
+        """``VOC_TOPIC_MODEL`` when set (a directory: offline use and tests), else the registry's
+        active model, else nothing."""
+        if self.settings.topic_model is not None:
+            return self.settings.topic_model
+        version = self.topic_registry.active_version()
+        return None if version is None else self.topic_registry.files(version)
+
+    def _load_registered_topic_model(self) -> None:
+        """At start, before the workers fork (they inherit it): the registry's active model."""
+        if self.settings.topic_model is None and self.pipeline.component("topic") is not None:
+            try:
+                source = self._topic_source()
+                if source is not None:
+                    reload_stage(self.pipeline, "topic", source)
+            except ValueError:  # registered models were validated; serve without topics, say why
+                log.exception("the active registered topic model does not load; serving without topics")
+
     def reload_topic_model(self) -> str:
-        """Re-read the topic model directory (``VOC_TOPIC_MODEL``): write a new fit there and send
-        SIGHUP to switch without a restart. A directory that does not load raises ValueError and
-        the model in use stays."""
-        path = self.settings.topic_model
-        if path is None:
-            raise LookupError("no topic model configured (VOC_TOPIC_MODEL)")
+        """Re-read the topic model (SIGHUP, or the registry poll saw another active version). A
+        model that does not load raises ValueError and the model in use stays."""
+        source = self._topic_source()
+        if source is None:
+            raise LookupError("no topic model configured (VOC_TOPIC_MODEL) and none active in the registry")
         with self._reload_lock:
-            version = reload_stage(self.pipeline, "topic", path)
+            version = reload_stage(self.pipeline, "topic", source)
             if self.pool is not None:
-                self.pool.reload_stage("topic", path)
+                self.pool.reload_stage("topic", source)
         log.info("topic model reloaded", extra={"topic_model": version})
         return version
+
+    def _watch_topic_registry(self) -> None:
+        """Poll the registry's active version; a change (`voc topics activate` on any machine)
+        reloads here. Errors are logged and the model in use stays."""
+        stage = self.pipeline.component("topic")
+        while not self._stopped.wait(self.settings.topic_poll_seconds):
+            try:
+                active = self.topic_registry.active_version()
+                if active is not None and active != stage.version:  # type: ignore[union-attr]
+                    self.reload_topic_model()
+            except Exception:  # noqa: BLE001 - a failed poll must not end the poller
+                log.exception("topic registry check failed; the model in use stays")
 
     def _release(self) -> None:
         if self.pool is not None:
@@ -143,6 +184,12 @@ class VocServer:
         if self.settings.metrics_port >= 0:
             self.metrics_port = telemetry.start_metrics_server(self.settings.host, self.settings.metrics_port)
         self.grpc.start()
+        if (
+            self.settings.topic_model is None
+            and self.settings.topic_poll_seconds > 0
+            and self.pipeline.component("topic") is not None
+        ):
+            threading.Thread(target=self._watch_topic_registry, name="topic-registry", daemon=True).start()
         for name in ("", *SERVICE_NAMES):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         telemetry.READY.set(1)

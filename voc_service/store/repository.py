@@ -228,17 +228,20 @@ class ConversationStore:
             )
         return None if row is None else _from_row(row)
 
-    def iter_stored(self, batch: int = 500) -> Iterator[tuple[Conversation, ConversationAnalysis, int]]:
-        """Every stored conversation with its analysis and revision, in id order, read in pages
-        (keyset paging, so a large store is never loaded at once)."""
+    def iter_stored(
+        self, batch: int = 500, since: datetime | None = None
+    ) -> Iterator[tuple[Conversation, ConversationAnalysis, int]]:
+        """Every stored conversation (that occurred at or after ``since``) with its analysis and
+        revision, in id order, read in pages (keyset paging: a large store is never loaded at once)."""
         after = ""
+        window = [] if since is None else [analyses.c.occurred_at >= since]
         while True:
             with self.engine.connect() as conn:
                 rows = (
                     conn.execute(
                         _stored_select()
                         .join(analyses, analyses.c.conversation_id == conversations.c.conversation_id)
-                        .where(conversations.c.conversation_id > after)
+                        .where(conversations.c.conversation_id > after, *window)
                         .order_by(conversations.c.conversation_id)
                         .limit(batch)
                     )

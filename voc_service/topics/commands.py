@@ -1,4 +1,6 @@
-"""`voc topics fit`: fit a topic model on a JSONL file of conversations and write its directory."""
+"""`voc topics …`: fit a topic model (on a JSONL file or the stored conversations), write its
+directory, register it in the store and make it the active one. The refit job in
+pipelines/refit_topics.py is this fit from the store, with the active model as the previous one."""
 
 from __future__ import annotations
 
@@ -6,13 +8,21 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voc_service.config import Settings
 from voc_service.domain import Conversation, VocError
 from voc_service.topics.documents import DocumentBuilder
 from voc_service.topics.fit import FitConfig, fit_topics
 from voc_service.topics.model import OUTLIER, TopicModel
+
+NOT_ACTIVATED = "not_activated"
+
+if TYPE_CHECKING:
+    from voc_service.store.topics import TopicRegistry
 
 # What a topic document needs: redacted, segmented text (representative examples are stored).
 _STAGES = ["validate", "normalize", "redact", "segment"]
@@ -61,26 +71,73 @@ def read_documents(path: str, settings: Settings) -> tuple[list[list[str]], list
     return docs, texts, rejected + bad
 
 
-def run_fit(
-    jsonl: str, model_dir: Path, config: FitConfig, previous: Path | None, settings: Settings
-) -> dict:
-    prev = TopicModel.load(previous) if previous is not None else None
+def stored_documents(settings: Settings, days: float | None) -> tuple[list[list[str]], list[str], int]:
+    """conversation_documents over the store's conversations of the last ``days`` (all when
+    None). Stored text is already redacted; redacting it again changes nothing."""
+    from voc_service.store import open_store
+
+    store = open_store(settings.store, settings.sqlite_synchronous)
+    try:
+        since = None if days is None else datetime.now(UTC) - timedelta(days=days)
+        return conversation_documents((conv for conv, _a, _r in store.iter_stored(since=since)), settings)
+    finally:
+        store.close()
+
+
+@dataclass(slots=True)
+class FitRequest:
+    """Where the documents come from, what the new model replaces, and what happens to it."""
+
+    jsonl: str | None = None  # a file of Conversations; None: the store's conversations
+    days: float | None = None  # with the store: only the last N days
+    model_dir: Path | None = None  # write the model here (optional with --register)
+    previous: Path | None = None  # a model directory whose ids to keep
+    previous_active: bool = False  # or: the store's active model
+    register: bool = False
+    activate: bool = False
+    max_outlier_share: float = 1.0  # refuse to activate a fit with more outliers than this
+
+
+def run_fit(request: FitRequest, config: FitConfig, settings: Settings) -> dict:
+    registry = _registry(settings) if (request.register or request.activate or request.previous_active) else None
+    prev = TopicModel.load(request.previous) if request.previous is not None else None
+    if request.previous_active and registry is not None:
+        active = registry.active_version()
+        prev = TopicModel.from_files(registry.files(active), f"registered model {active}") if active else None
     t0 = time.perf_counter()
-    docs, texts, rejected = read_documents(jsonl, settings)
+    if request.jsonl is not None:
+        docs, texts, rejected = read_documents(request.jsonl, settings)
+    else:
+        docs, texts, rejected = stored_documents(settings, request.days)
     read_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     model, labels = fit_topics(docs, texts, config, prev)
     fit_s = time.perf_counter() - t0
-    version = model.save(model_dir)
+    files = model.to_files()
+    version = model.version
+    if request.model_dir is not None:
+        files.write(request.model_dir)
     counts = Counter(labels)
+    outlier_share = counts.get(OUTLIER, 0) / max(1, len(labels))
+    status = "written"
+    if registry is not None and (request.register or request.activate):
+        registry.register(files)
+        status = "registered"
+        if request.activate:
+            if outlier_share > request.max_outlier_share or not model.topics:
+                status = NOT_ACTIVATED  # registered for inspection; servers keep the model they have
+            else:
+                registry.activate(version)
+                status = "active"
     return {
-        "model": str(model_dir),
+        "model": str(request.model_dir) if request.model_dir is not None else None,
         "version": version,
+        "status": status,
         "conversations": len(docs),
         "rejected": rejected,
         "topics": len(model.topics),
         "outliers": counts.get(OUTLIER, 0),
-        "outlier_share": round(counts.get(OUTLIER, 0) / max(1, len(labels)), 4),
+        "outlier_share": round(outlier_share, 4),
         "seconds": {"read": round(read_s, 1), "fit": round(fit_s, 1)},
         "previous": prev.version if prev is not None else None,
         "lineage": Counter(x.kind for x in model.lineage),
@@ -90,5 +147,38 @@ def run_fit(
     }
 
 
-def print_json(result: dict) -> None:
+def _registry(settings: Settings) -> TopicRegistry:
+    from voc_service.store import open_store
+    from voc_service.store.topics import TopicRegistry
+
+    return TopicRegistry(open_store(settings.store, settings.sqlite_synchronous).engine)
+
+
+def register_directory(directory: Path, activate: bool, settings: Settings) -> dict:
+    """`voc topics register`: a model directory into the store's registry (validated first)."""
+    model = TopicModel.load(directory)
+    registry = _registry(settings)
+    version = registry.register(model.to_files())
+    if activate:
+        registry.activate(version)
+    return {"version": version, "topics": len(model.topics), "active": activate}
+
+
+def activate(version: str, settings: Settings) -> dict:
+    _registry(settings).activate(version)
+    return {"version": version, "active": True}
+
+
+def list_models(settings: Settings) -> list[dict]:
+    return [
+        {
+            "version": m.version, "name": m.name, "topics": m.topic_count, "previous": m.previous_version or None,
+            "registered_at": m.registered_at.isoformat(),
+            "activated_at": m.activated_at.isoformat() if m.activated_at else None, "active": m.active,
+        }
+        for m in _registry(settings).models()
+    ]
+
+
+def print_json(result: object) -> None:
     print(json.dumps(result, ensure_ascii=False, indent=1))

@@ -11,7 +11,9 @@ The version is ``<name>@<sha256 of both files, 12 hex>``.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import zipfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -103,8 +105,7 @@ class TopicModel:
 
     # --- files --------------------------------------------------------------------------------------
 
-    def save(self, directory: Path) -> str:
-        directory.mkdir(parents=True, exist_ok=True)
+    def to_files(self) -> ModelFiles:
         config, arrays = self.backend.state()
         meta = {
             "format": FORMAT,
@@ -116,33 +117,49 @@ class TopicModel:
             "topics": [asdict(t) for t in self.topics],
             "lineage": [asdict(x) for x in self.lineage],
         }
-        np.savez(directory / "model.npz", centroids=self.centroids, **{f"embedding.{k}": v for k, v in arrays.items()})
-        (directory / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-        self.version = model_version(directory, self.name)
+        files = ModelFiles(
+            json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"),
+            _npz({"centroids": self.centroids, **{f"embedding.{k}": v for k, v in arrays.items()}}),
+        )
+        self.version = files.version(self.name)
+        return files
+
+    def save(self, directory: Path) -> str:
+        self.to_files().write(directory)
         return self.version
 
     @classmethod
     def load(cls, directory: Path) -> TopicModel:
         directory = Path(directory)
         try:
-            meta = json.loads((directory / "model.json").read_text(encoding="utf-8"))
-            with np.load(directory / "model.npz", allow_pickle=False) as npz:
-                arrays = {k: npz[k] for k in npz.files}
-        except (OSError, ValueError) as exc:
+            files = ModelFiles((directory / "model.json").read_bytes(), (directory / "model.npz").read_bytes())
+        except OSError as exc:
             raise ValueError(f"{directory} is not a topic model directory: {exc}") from None
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            got = meta.get("format") if isinstance(meta, dict) else None
-            raise ValueError(f"{directory}: topic model format {got!r}, expected {FORMAT}")
-        try:
-            return cls._from_parts(directory, meta, arrays)
-        except (KeyError, TypeError, IndexError) as exc:
-            raise ValueError(f"{directory}: incomplete topic model ({type(exc).__name__}: {exc})") from None
+        return cls.from_files(files, str(directory))
 
     @classmethod
-    def _from_parts(cls, directory: Path, meta: dict, arrays: dict[str, np.ndarray]) -> TopicModel:
+    def from_files(cls, files: ModelFiles, origin: str = "topic model") -> TopicModel:
+        """Build from the two files' bytes (a directory or the store's registry); raises
+        ValueError for anything that is not a complete model of this format."""
+        try:
+            meta = json.loads(files.meta.decode("utf-8"))
+            with np.load(io.BytesIO(files.arrays), allow_pickle=False) as npz:
+                arrays = {k: npz[k] for k in npz.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"{origin} is not a topic model: {exc}") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            got = meta.get("format") if isinstance(meta, dict) else None
+            raise ValueError(f"{origin}: topic model format {got!r}, expected {FORMAT}")
+        try:
+            return cls._from_parts(origin, meta, arrays, files.version(meta["name"]))
+        except (KeyError, TypeError, IndexError) as exc:
+            raise ValueError(f"{origin}: incomplete topic model ({type(exc).__name__}: {exc})") from None
+
+    @classmethod
+    def _from_parts(cls, origin: str, meta: dict, arrays: dict[str, np.ndarray], version: str) -> TopicModel:
         emb = meta["embedding"]
         if emb["backend"] not in topic_embeddings.get_all():
-            raise ValueError(f"{directory}: unknown embedding backend {emb['backend']!r}")
+            raise ValueError(f"{origin}: unknown embedding backend {emb['backend']!r}")
         backend = topic_embeddings.get(emb["backend"]).from_state(
             emb["config"], {k[len("embedding.") :]: v for k, v in arrays.items() if k.startswith("embedding.")}
         )
@@ -153,13 +170,36 @@ class TopicModel:
         lineage = [Lineage(x["kind"], x["topic_id"], x.get("previous_ids", [])) for x in meta.get("lineage", [])]
         return cls(
             meta["name"], backend, topics, arrays["centroids"], meta["threshold"], meta.get("temperature", 0.05),
-            lineage, meta.get("previous_version", ""), model_version(directory, meta["name"]),
+            lineage, meta.get("previous_version", ""), version,
         )
 
 
-def model_version(directory: Path, name: str) -> str:
-    digest = hashlib.sha256()
-    for part in ("model.json", "model.npz"):
-        digest.update((directory / part).read_bytes())
-    return f"{name}@{digest.hexdigest()[:12]}"
+@dataclass(frozen=True, slots=True)
+class ModelFiles:
+    """A model's two files as bytes: what a directory holds and what the registry stores."""
 
+    meta: bytes  # model.json
+    arrays: bytes  # model.npz
+
+    def write(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "model.npz").write_bytes(self.arrays)
+        (directory / "model.json").write_bytes(self.meta)
+
+    def version(self, name: str) -> str:
+        """``<name>@<sha256 of both files, 12 hex>``: the same bytes give the same version anywhere."""
+        digest = hashlib.sha256(self.meta)
+        digest.update(self.arrays)
+        return f"{name}@{digest.hexdigest()[:12]}"
+
+
+def _npz(arrays: dict[str, np.ndarray]) -> bytes:
+    """An .npz that np.load reads (allow_pickle=False), byte-for-byte the same for the same arrays:
+    np.savez stamps the current time into the zip, which would give one fit many versions."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+        for key in sorted(arrays):
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with zf.open(info, "w", force_zip64=True) as fh:
+                np.lib.format.write_array(fh, np.ascontiguousarray(arrays[key]), allow_pickle=False)
+    return buf.getvalue()

@@ -1,8 +1,9 @@
 """The `topic` pipeline stage: each conversation's topic from the active topic model.
 
-No model configured (``VOC_TOPIC_MODEL`` unset) means no topic: the stage costs nothing and the
-analysis has no `topic`. ``reload`` loads another model directory completely before swapping it in,
-so a broken directory never replaces a working model.
+The model comes from ``VOC_TOPIC_MODEL`` (a directory) or, when that is unset, from the store's
+registry (the server loads the active version: see store/topics.py). No model means no topic: the
+stage costs nothing and the analysis has no `topic`. ``reload`` builds the new model completely
+before swapping it in, so a broken one never replaces a working model.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from voc_service.config import Settings
 from voc_service.domain import TopicAssignment
 from voc_service.pipeline import Work, stages
 from voc_service.topics.documents import DocumentBuilder
-from voc_service.topics.model import TopicModel
+from voc_service.topics.model import ModelFiles, TopicModel
 
 
 @stages.register("topic")
@@ -30,8 +31,10 @@ class TopicStage:
     def version(self) -> str:
         return self.model.version if self.model is not None else "none"
 
-    def reload(self, directory: Path) -> str:
-        model = TopicModel.load(directory)  # raises ValueError, and the model in use stays
+    def reload(self, source: Path | ModelFiles) -> str:
+        """``source``: a model directory or a registered model's files."""
+        # raises ValueError, and the model in use stays
+        model = TopicModel.from_files(source) if isinstance(source, ModelFiles) else TopicModel.load(source)
         self.model = model  # one assignment: a batch sees the old model or the new, whole
         return model.version
 

@@ -1,0 +1,165 @@
+"""InsightsService: topics with counts, trends and affected SKUs; topic lineage events.
+
+Thin: validates the window, reads the time buckets (store/insights.py) and the served topic model
+(the `topic` stage of this process), converts. Errors are domain errors mapped in api/errors.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import grpc
+
+from voc_service.api.convert import from_timestamp, set_timestamp
+from voc_service.api.pb import insights_service_pb2 as pb
+from voc_service.api.pb import insights_service_pb2_grpc as pb_grpc
+from voc_service.config import Settings
+from voc_service.domain import InvalidInput, NotFound
+from voc_service.insights.buckets import Counts, bucket_start
+from voc_service.pipeline import Pipeline
+from voc_service.store import ConversationStore
+from voc_service.store.insights import InsightsStore
+from voc_service.store.topics import TopicRegistry
+from voc_service.topics.model import OUTLIER, TopicModel
+
+DEFAULT_WINDOW = timedelta(days=7)
+MAX_POINTS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    since: datetime
+    until: datetime
+    resolution: int  # seconds per trend point
+
+
+def parse_window(msg: pb.Window, bucket_seconds: int, now: datetime, field: str = "window") -> Window:
+    until = from_timestamp(msg.until) if msg.HasField("until") else now
+    since = from_timestamp(msg.since) if msg.HasField("since") else until - DEFAULT_WINDOW
+    if since >= until:
+        raise InvalidInput(f"{field}.since", "must be before window.until")
+    resolution = msg.resolution_seconds or bucket_seconds
+    if resolution < 0 or resolution % bucket_seconds:
+        raise InvalidInput(f"{field}.resolution_seconds", f"must be a positive multiple of the bucket width ({bucket_seconds} s)")
+    if (until - since).total_seconds() / resolution > MAX_POINTS:
+        raise InvalidInput(f"{field}.resolution_seconds", f"the window would have more than {MAX_POINTS} points")
+    return Window(since, until, resolution)
+
+
+def _limit(value: int, default: int, maximum: int, field: str) -> int:
+    if value < 0 or value > maximum:
+        raise InvalidInput(field, f"between 0 and {maximum} (0 = {default})")
+    return value or default
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole > 0 else 0.0
+
+
+def trend(points: Sequence[tuple[datetime, Counts]], resolution: int) -> list[tuple[datetime, Counts]]:
+    """Buckets summed into points of ``resolution`` seconds (same Beijing alignment)."""
+    out: dict[datetime, Counts] = {}
+    for start, c in points:
+        acc = out.setdefault(bucket_start(start, resolution), Counts())
+        for name, value in c.as_row().items():
+            setattr(acc, name, getattr(acc, name) + value)
+    return sorted(out.items())
+
+
+class InsightsServicer(pb_grpc.InsightsServiceServicer):
+    def __init__(self, pipeline: Pipeline, store: ConversationStore, settings: Settings) -> None:
+        self.pipeline = pipeline
+        self.insights = InsightsStore(store.engine)
+        self.registry = TopicRegistry(store.engine)
+        self.bucket_seconds = settings.bucket_seconds
+
+    def _model(self) -> TopicModel | None:
+        stage = self.pipeline.component("topic")
+        return None if stage is None else stage.model  # type: ignore[attr-defined]
+
+    def _summary(self, model: TopicModel, topic_id: int, counts: Counts | None, out: pb.TopicSummary) -> None:
+        topic = model.by_id[topic_id]
+        lineage = {x.topic_id: x.kind for x in model.lineage}
+        out.id, out.label, out.fitted_size = topic.id, topic.label, topic.size
+        out.lineage = lineage.get(topic.id, "new")
+        out.keywords.extend(pb.Keyword(word=w, weight=s) for w, s in topic.keywords)
+        if counts is not None:
+            out.conversations, out.complaints = counts.conversations, counts.complaints
+            out.complaint_share = _share(counts.complaints, counts.conversations)
+
+    def _trend(self, points: Sequence[tuple[datetime, Counts]], resolution: int, out: pb.TopicSummary) -> None:
+        for start, c in trend(points, resolution):
+            p = out.trend.add(
+                conversations=c.conversations, complaints=c.complaints, negative_turns=c.negative_turns,
+                flagged=c.flagged, mean_sentiment=c.sentiment_sum / c.sentiment_n if c.sentiment_n else 0.0,
+            )
+            set_timestamp(p.start, start)
+
+    def ListTopics(self, request: pb.ListTopicsRequest, context: grpc.ServicerContext) -> pb.ListTopicsResponse:
+        window = parse_window(request.window, self.bucket_seconds, datetime.now(UTC))
+        out = pb.ListTopicsResponse(bucket_seconds=self.bucket_seconds)
+        model = self._model()
+        if model is None:
+            return out
+        out.model_version = model.version
+        totals = self.insights.topic_totals(window.since, window.until)
+        series = self.insights.series_by_topic(window.since, window.until) if request.include_trend else {}
+        out.outlier_conversations = totals[OUTLIER].conversations if OUTLIER in totals else 0
+        order = sorted(model.topics, key=lambda t: (-(totals[t.id].conversations if t.id in totals else 0), t.id))
+        for topic in order:
+            item = out.topics.add()
+            self._summary(model, topic.id, totals.get(topic.id), item)
+            if request.include_trend:
+                self._trend(series.get(topic.id, []), window.resolution, item)
+        return out
+
+    def GetTopic(self, request: pb.GetTopicRequest, context: grpc.ServicerContext) -> pb.TopicDetail:
+        window = parse_window(request.window, self.bucket_seconds, datetime.now(UTC))
+        skus = _limit(request.sku_limit, 10, 100, "sku_limit")
+        examples = _limit(request.example_limit, 5, 50, "example_limit")
+        model = self._model()
+        if model is None or request.topic_id not in model.by_id:
+            raise NotFound(f"no topic {request.topic_id} in the served topic model")
+        out = pb.TopicDetail(model_version=model.version)
+        points = self.insights.series(f"topic:{request.topic_id}", window.since, window.until)
+        total = Counts()
+        for _start, c in points:
+            total.conversations += c.conversations
+            total.complaints += c.complaints
+        self._summary(model, request.topic_id, total, out.topic)
+        self._trend(points, window.resolution, out.topic)
+        out.fit_examples.extend(model.by_id[request.topic_id].examples)
+        for ex in self.insights.topic_examples(request.topic_id, model.version, window.since, window.until, examples):
+            payload = json.loads(ex.payload)
+            item = out.examples.add(
+                conversation_id=ex.conversation_id,
+                customer_text="，".join(text for role, text, _ts, _agent in payload["turns"] if role == "CUSTOMER"),
+                probability=ex.probability,
+            )
+            if ex.occurred_at is not None:
+                set_timestamp(item.occurred_at, ex.occurred_at)
+        for sku, c, of_sku in self.insights.topic_skus(request.topic_id, window.since, window.until, skus):
+            out.skus.add(
+                sku_id=sku, conversations=c.conversations, complaints=c.complaints,
+                complaint_share=_share(c.complaints, c.conversations), share_of_sku=_share(c.conversations, of_sku),
+            )
+        return out
+
+    def ListTopicEvents(
+        self, request: pb.ListTopicEventsRequest, context: grpc.ServicerContext
+    ) -> pb.ListTopicEventsResponse:
+        if request.after_event_id < 0:
+            raise InvalidInput("after_event_id", "must be >= 0")
+        size = _limit(request.page_size, 100, 1000, "page_size")
+        events = self.registry.events(request.after_event_id, size, request.kind)
+        out = pb.ListTopicEventsResponse(last_event_id=events[-1].event_id if events else request.after_event_id)
+        for e in events:
+            item = out.events.add(
+                event_id=e.event_id, model_version=e.model_version, kind=e.kind, topic_id=e.topic_id,
+                previous_ids=e.previous_ids, label=e.label,
+            )
+            set_timestamp(item.created_at, e.created_at)
+        return out
