@@ -5,6 +5,7 @@ come in activation order."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -161,3 +162,35 @@ def test_activating_a_refit_switches_the_server_and_records_lineage(setup, tmp_p
         assert [e.event_id for e in page.events] == [e.event_id for e in refit[:2]]
         assert page.last_event_id == refit[1].event_id
         assert insights.ListTopics(ipb.ListTopicsRequest()).model_version == new_version
+
+
+def test_refit_job_fits_the_store_keeps_ids_and_activates(setup) -> None:
+    server, db, _first, _version = setup
+    before = voc(db, "topics", "list")
+    active_before = next(m["version"] for m in json.loads(before.stdout) if m["active"])
+    job = Path(__file__).resolve().parents[2] / "pipelines" / "refit_topics.py"
+    env = {**os.environ, "VOC_STORE": sqlite_url(db)}
+    holder: dict[str, subprocess.CompletedProcess[str]] = {}
+
+    def job_run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(job), "--days", "3650", "--name", "refit", *extra], capture_output=True, text=True,
+            env=env, timeout=300,
+        )
+
+    # a fit with more outliers than allowed is registered, not activated: the servers keep theirs
+    refused = job_run("--max-outlier-share", "0.001")
+    assert refused.returncode == 1 and json.loads(refused.stdout)["status"] == "not_activated"
+    after = json.loads(voc(db, "topics", "list").stdout)
+    assert next(m["version"] for m in after if m["active"]) == active_before
+    assert json.loads(refused.stdout)["version"] in {m["version"] for m in after}
+
+    def run() -> None:
+        holder["job"] = job_run("--max-outlier-share", "1")
+        assert holder["job"].returncode == 0, holder["job"].stderr + holder["job"].stdout
+
+    line = server.act_and_wait(run, "topic model reloaded", "topic registry check failed", timeout=30)
+    result = json.loads(holder["job"].stdout)
+    assert result["status"] == "active" and result["previous"] == active_before
+    assert result["conversations"] >= 200 and result["version"].startswith("refit@") and result["version"] in line
+    assert result["lineage"].get("kept", 0) + result["lineage"].get("merged", 0) >= 1  # ids carried over

@@ -124,3 +124,21 @@ def test_buckets_always_equal_a_recount(tmp_path: Path) -> None:
             cell[2] += flagged
     got = {k: [r["conversations"], r["complaints"], r["flagged"]] for k, r in rows(store).items()}
     assert got == expected
+
+
+def test_rebuild_with_another_width_recounts_everything(tmp_path: Path) -> None:
+    from voc_service.store.buckets import rebuild
+
+    store = open_store(f"sqlite:///{tmp_path / 'w.db'}")
+    store.save_batch([item(f"c{i}", ["A"], complaint=i % 2 == 0, at=T0 + timedelta(hours=3 * i)) for i in range(10)])
+    hourly = rows(store)
+    assert sum(r["conversations"] for (k, _), r in hourly.items() if k == "all") == 10
+    assert rebuild(store.engine, 86400) == 10
+    daily = rows(store)
+    per_day = {start: r["conversations"] for (k, start), r in daily.items() if k == "sku:A"}
+    # 02:30 UTC + 3 h steps = 10:30 Beijing + 3 h: 5 conversations on 1 November there, 5 on the 2nd
+    assert sorted(per_day.values()) == [5, 5] and all((s + ALIGN_OFFSET).hour == 0 for s in per_day)
+    assert sum(r["complaints"] for (k, _), r in daily.items() if k == "all") == 5
+    # a re-send after the rebuild subtracts from the daily bucket it is now counted in
+    store.save_batch([item("c0", ["A"], complaint=False, at=T0)])
+    assert sum(r["complaints"] for (k, _), r in rows(store).items() if k == "all") == 4

@@ -13,8 +13,9 @@ from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 
-from voc_service.insights.buckets import Contribution, Counts, Delta
+from voc_service.insights.buckets import Contribution, Counts, Delta, deltas
 from voc_service.store.schema import analyses, buckets, conversation_skus
 
 COUNT_COLUMNS = tuple(f for f in Counts.__slots__)
@@ -31,12 +32,20 @@ def stored_contributions(conn: sa.Connection, ids: Sequence[str]) -> list[Contri
     existed added nothing, and are skipped)."""
     if not ids:
         return []
+    return _contributions(conn, [analyses.c.conversation_id.in_(ids), analyses.c.bucket_seconds.is_not(None)])
+
+
+def _contributions(
+    conn: sa.Connection, where: list[sa.ColumnElement[bool]], bucket_seconds: int | None = None
+) -> list[Contribution]:
+    """Contributions of the analyses matching ``where``, with the width each was counted with
+    (or ``bucket_seconds`` when given: a rebuild)."""
     rows = conn.execute(
         sa.select(
             analyses.c.conversation_id, analyses.c.occurred_at, analyses.c.bucket_seconds, analyses.c.topic_id,
             analyses.c.complaint, analyses.c.flagged, analyses.c.customer_negative_turns,
             analyses.c.customer_sentiment, analyses.c.customer_satisfaction, analyses.c.qa_score,
-        ).where(analyses.c.conversation_id.in_(ids), analyses.c.bucket_seconds.is_not(None))
+        ).where(*where)
     ).all()
     if not rows:
         return []
@@ -50,7 +59,7 @@ def stored_contributions(conn: sa.Connection, ids: Sequence[str]) -> list[Contri
     return [
         Contribution(
             occurred_at=r.occurred_at,
-            bucket_seconds=r.bucket_seconds,
+            bucket_seconds=bucket_seconds or r.bucket_seconds,
             sku_ids=tuple(sorted(skus.get(r.conversation_id, []))),
             topic_id=r.topic_id,
             complaint=bool(r.complaint),
@@ -61,7 +70,38 @@ def stored_contributions(conn: sa.Connection, ids: Sequence[str]) -> list[Contri
             qa_score=r.qa_score,
         )
         for r in rows
+        if r.occurred_at is not None
     ]
+
+
+def rebuild(engine: Engine, bucket_seconds: int, page: int = 2000) -> int:
+    """Recount every bucket from the stored analyses with a (new) bucket width, in ONE
+    transaction: readers see the old buckets or the new ones, never a half-built state, and
+    ingest waits until it is done. Returns the number of conversations counted.
+
+    Conversations stored before migration 0005 lack their negative-turn count and mean
+    sentiment: they are counted with 0 negative turns and no sentiment."""
+    counted = 0
+    with engine.connect() as conn:
+        conn.info["write"] = True  # SQLite: take the write lock first (see make_engine)
+        with conn.begin():
+            conn.execute(buckets.delete())
+            after = ""
+            while True:
+                ids = conn.execute(
+                    sa.select(analyses.c.conversation_id)
+                    .where(analyses.c.conversation_id > after)
+                    .order_by(analyses.c.conversation_id)
+                    .limit(page)
+                ).scalars().all()
+                if not ids:
+                    break
+                found = _contributions(conn, [analyses.c.conversation_id.in_(ids)], bucket_seconds)
+                apply_deltas(conn, deltas([], found))
+                counted += len(found)
+                after = ids[-1]
+            conn.execute(analyses.update().values(bucket_seconds=bucket_seconds))
+    return counted
 
 
 def apply_deltas(conn: sa.Connection, delta: Delta) -> None:
