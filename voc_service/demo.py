@@ -12,6 +12,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 from voc_service.api.convert import conversation_to_pb
@@ -45,13 +46,15 @@ def run_demo(n: int = 3000, seed: int = 7) -> int:
 
     with tempfile.TemporaryDirectory(prefix="voc-demo-") as tmp:
         url = sqlite_url(Path(tmp) / "voc.db")
-        _h("2. Start the service (voc serve, separate process, temporary SQLite store)")
+        _h("2. Fit topics on the previous day (BERTopic, batch) and activate the model")
+        _fit_topics(url, n, seed)
+        _h("3. Start the service (voc serve, separate process, temporary SQLite store)")
         t0 = time.perf_counter()
         server = ServerProcess(url).start()
         print(f"ready on {server.target} (metrics on :{server.metrics_port}) after {time.perf_counter() - t0:.1f}s")
         try:
             with channel(server.target) as chan:
-                _h("3. Stream them in over gRPC (Ingest: one ack per conversation)")
+                _h("4. Stream them in over gRPC (Ingest: one ack per conversation)")
                 summary, _ = ingest(chan, (conversation_to_pb(i.conversation) for i in items))
                 print(
                     f"{summary.sent} sent in {summary.seconds:.2f}s = {summary.rate:.0f} conversations/s; acks: {dict(summary.outcomes)}"
@@ -68,13 +71,16 @@ def run_demo(n: int = 3000, seed: int = 7) -> int:
                 for ack in acks[-2:]:
                     print(f"  rejected #{ack.sequence}: {ack.error.code} at {ack.error.field}: {ack.error.message}")
 
-                _h("4. What the service found (read back from the store)")
+                _h("5. What the service found (read back from the store)")
                 _report_store(url, planted)
 
-                _h("5. Quality inspection (QualityService: every conversation inspected)")
+                _h("6. Quality inspection (QualityService: every conversation inspected)")
                 _report_quality(chan, items)
 
-                _h("6. Analysed examples (Analyze, include_tokens)")
+                _h("7. Topics (InsightsService: what customers talk about, which SKUs it hits)")
+                _report_topics(chan, items)
+
+                _h("8. Analysed examples (Analyze, include_tokens)")
                 stub = pb_grpc.AnalysisServiceStub(chan)
                 examples = [i for i in items if i.labels.pii][:1] + [i for i in items if i.labels.complaint][:1]
                 examples += [i for i in items if not i.labels.pii and not i.labels.complaint][:1]
@@ -84,13 +90,66 @@ def run_demo(n: int = 3000, seed: int = 7) -> int:
                     )
                     _print_analysis(item, reply.analysis)
 
-            _h("7. Service metrics (scraped from /metrics)")
+            _h("9. Service metrics (scraped from /metrics)")
             _report_metrics(server.metrics_port)
         finally:
             code = server.terminate()
-            _h("8. Graceful shutdown (SIGTERM)")
+            _h("10. Graceful shutdown (SIGTERM)")
             print(f"exit code {code}; last log line: {server.log_lines[-1] if server.log_lines else ''}")
     return 0
+
+
+def _fit_topics(url: str, n: int, seed: int) -> None:
+    """The previous day's conversations, fitted and registered in the demo's store: the server
+    starts serving the active model, as a production replica would after the nightly refit."""
+    from voc_service.config import Settings
+    from voc_service.store.topics import TopicRegistry
+    from voc_service.topics.commands import conversation_documents
+    from voc_service.topics.fit import FitConfig, fit_topics
+
+    t0 = time.perf_counter()
+    start = GeneratorConfig().start - timedelta(days=1)
+    previous = generate(GeneratorConfig(seed=seed + 1000, start=start, days=1.0, conversations_per_day=n, n_skus=300))
+    docs, texts, _ = conversation_documents(g.conversation for g in previous)
+    model, labels = fit_topics(docs, texts, FitConfig(name="demo"))
+    registry = TopicRegistry(open_store(url, Settings().sqlite_synchronous).engine)
+    registry.register(model.to_files())
+    registry.activate(model.version)
+    outliers = sum(1 for x in labels if x < 0) / max(1, len(labels))
+    print(
+        f"{len(docs)} conversations -> {len(model.topics)} topics ({outliers:.0%} outliers) in "
+        f"{time.perf_counter() - t0:.0f}s; registered and active: {model.version}"
+    )
+
+
+def _report_topics(chan, items: list[Generated]) -> None:  # noqa: ANN001 - a grpc.Channel
+    from voc_service.api.convert import set_timestamp
+    from voc_service.api.pb import insights_service_pb2 as ipb
+    from voc_service.api.pb import insights_service_pb2_grpc as ipb_grpc
+
+    insights = ipb_grpc.InsightsServiceStub(chan)
+    times = [t.sent_at for i in items for t in i.conversation.turns if t.sent_at is not None]
+    window = ipb.Window(resolution_seconds=6 * 3600)
+    set_timestamp(window.since, min(times) - timedelta(hours=1))
+    set_timestamp(window.until, max(times) + timedelta(hours=1))
+    listed = insights.ListTopics(ipb.ListTopicsRequest(window=window, include_trend=True))
+    total = sum(t.conversations for t in listed.topics) + listed.outlier_conversations
+    print(f"model {listed.model_version}: {total} conversations, {listed.outlier_conversations} outliers")
+    print(f"  {'id':>3} {'convs':>6} {'complaint':>9}  keywords · conversations per 6 h")
+    for t in listed.topics[:10]:
+        words = " ".join(k.word for k in t.keywords[:6])
+        trend = " ".join(str(p.conversations) for p in t.trend)
+        print(f"  {t.id:>3} {t.conversations:>6} {t.complaint_share:>8.0%}   {words} · {trend}")
+    worst = max((t for t in listed.topics if t.conversations >= 30), key=lambda t: t.complaint_share, default=None)
+    if worst is None:
+        return
+    detail = insights.GetTopic(ipb.GetTopicRequest(topic_id=worst.id, window=window, sku_limit=3, example_limit=2))
+    print(f"most complained-about topic {worst.id} ({worst.label}), {worst.complaint_share:.0%} complaints; SKUs hit most:")
+    for s in detail.skus:
+        print(f"  SKU {s.sku_id}: {s.conversations} conversations on it, {s.complaints} complaints, "
+              f"{s.share_of_sku:.0%} of that SKU's conversations")
+    for e in detail.examples:
+        print(f"  e.g. {e.conversation_id} (p={e.probability:.2f}): {e.customer_text[:70]}")
 
 
 def _report_store(url: str, planted: Counter[str]) -> None:
