@@ -112,6 +112,27 @@ def build_parser() -> argparse.ArgumentParser:
     ls = topics.add_parser("list", help="registered models, the active one marked")
     ls.set_defaults(func=cmd_topics_list)
 
+    p = sub.add_parser(
+        "spikes", help="replay the spike detector over a CSV series (timestamp,value[,total]): one output row per row"
+    )
+    p.add_argument("--csv", required=True, help="input CSV, '-' for stdin")
+    p.add_argument("--out", help="output CSV (default: stdout): timestamp,value,expected,score,alert")
+    p.add_argument("--total-column", help="traffic total per row (conversations): judge the complaint SHARE")
+    p.add_argument("--value-column", default="value")
+    p.add_argument("--timestamp-column", default="timestamp")
+    p.add_argument("--mode", choices=["rate", "count", "value"], help="default: rate with a total, count for "
+                   "non-negative integers, value otherwise")
+    p.add_argument("--season", type=int, help="rows per day (default: from the timestamps; 0 = no daily pattern)")
+    p.add_argument("--history-days", type=float, help="history read per decision (default 28)")
+    p.add_argument("--open-score", type=float, help="-log10 tail probability that opens a signal (default 5)")
+    p.add_argument("--close-score", type=float, help="under this for --close-after rows: resolved (default 2)")
+    p.add_argument("--close-after", type=int, help="default 2")
+    p.add_argument("--cooldown", type=int, help="rows after resolving before a new signal (default 6)")
+    p.add_argument("--min-count", type=float, help="counts: observed at least this to open (default 5)")
+    p.add_argument("--min-excess", type=float, help="counts: at least this above expected (default 3)")
+    p.add_argument("--direction", choices=["up", "both"], help="values: only rises (default) or rises and drops")
+    p.set_defaults(func=cmd_spikes)
+
     p = sub.add_parser("demo", help="generate a day of conversations, serve, ingest over gRPC, show results")
     p.add_argument("--conversations", type=int, default=3000)
     p.add_argument("--seed", type=int, default=7)
@@ -319,6 +340,40 @@ def cmd_topics_list(args: argparse.Namespace) -> int:
     from voc_service.topics.commands import list_models, print_json
 
     print_json(list_models(load_settings()))
+    return 0
+
+
+def cmd_spikes(args: argparse.Namespace) -> int:
+    from voc_service.domain import InvalidInput
+    from voc_service.insights.commands import read_series, run_backtest, write_rows
+    from voc_service.jsonl import open_input
+
+    overrides = {
+        "season": args.season, "history_days": args.history_days, "open_score": args.open_score,
+        "close_score": args.close_score, "close_after": args.close_after, "cooldown": args.cooldown,
+        "min_count": args.min_count, "min_excess": args.min_excess, "direction": args.direction,
+    }
+    bad = [k for k in ("history_days", "close_after", "cooldown") if overrides[k] is not None and overrides[k] < 0]
+    if bad or (args.season is not None and args.season < 0):
+        print(f"voc spikes: --{(bad or ['season'])[0].replace('_', '-')} must not be negative", file=sys.stderr)
+        return 2
+    try:
+        with open_input(args.csv) as fh:
+            series = read_series(fh, args.value_column, args.total_column, args.timestamp_column)
+        result, _cfg = run_backtest(series, overrides, args.mode)
+    except InvalidInput as exc:
+        print(f"voc spikes: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"voc spikes: {exc}", file=sys.stderr)
+        return 2
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as out:
+            write_rows(out, series, result)
+    else:
+        write_rows(sys.stdout, series, result)
+    alerts = sum(1 for a, b in zip([False, *(r.alert for r in result.rows)], (r.alert for r in result.rows)) if b and not a)
+    print(f"voc spikes: {len(result.rows)} rows, mode {result.mode}, {alerts} signal(s)", file=sys.stderr)
     return 0
 
 

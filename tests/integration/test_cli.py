@@ -141,3 +141,25 @@ def test_sentiment_commands_report_bad_input_clearly(tmp_path: Path) -> None:
     one.write_text("text,label\n很好,1\n不错,1\n", encoding="utf-8")
     r = run("sentiment", "train", "--csv", str(one), "--out", str(tmp_path / "m"))
     assert r.returncode == 2 and "both negative and positive" in r.stderr
+
+
+def test_spikes_backtest_writes_one_row_per_input_row(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(9)
+    rows = ["timestamp,value,conversations"]
+    for h in range(24 * 14):
+        total = 300 + (150 if h % 24 in range(9, 22) else 0)
+        complaints = sum(rng.random() < (0.15 if 24 * 10 + 9 <= h < 24 * 10 + 12 else 0.04) for _ in range(total))
+        rows.append(f"2026-11-{1 + h // 24:02d}T{h % 24:02d}:00:00+08:00,{complaints},{total}")
+    src = tmp_path / "series.csv"
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    done = run("spikes", "--csv", str(src), "--total-column", "conversations", "--out", str(tmp_path / "out.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "mode rate, 1 signal(s)" in done.stderr
+    out = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
+    assert out[0] == "timestamp,value,expected,score,alert" and len(out) == len(rows)
+    first = next(i for i, line in enumerate(out[1:]) if line.endswith(",1"))
+    assert first == 24 * 10 + 9  # the first bucket of the injected rise
+    bad = run("spikes", "--csv", str(src), "--total-column", "traffic")
+    assert bad.returncode == 2 and "column traffic: missing" in bad.stderr and "Traceback" not in bad.stderr
