@@ -32,6 +32,10 @@ class Settings(BaseSettings):
         3600, ge=60, le=7 * 86400, description="width of the insight time buckets (aligned to Beijing time)"
     )
 
+    index_prior_conversations: float = Field(
+        20.0, ge=0, description="SKU experience index: pseudo-conversations of the category's values every SKU is shrunk toward"
+    )
+
     # input limits (bad input gets INVALID_ARGUMENT / RESOURCE_EXHAUSTED, never a crash)
     max_message_bytes: int = Field(4 * 1024 * 1024, ge=1024)
     max_turns: int = Field(500, ge=1)

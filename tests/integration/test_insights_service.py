@@ -62,19 +62,29 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProc
         yield proc, db, first, version
 
 
-def test_registered_model_is_served_and_counts_equal_a_recount(setup) -> None:
-    server, _db, _first, version = setup
+@pytest.fixture(scope="module")
+def ingested(setup) -> tuple[list, list, ipb.Window]:
+    """CFG's conversations analysed (to know what the server says) and ingested once."""
+    server = setup[0]
     convs = [conversation_to_pb(g.conversation) for g in generate(CFG)]
     with grpc.insecure_channel(server.target) as chan:
         stub = analysis_service_pb2_grpc.AnalysisServiceStub(chan)
-        insights = insights_service_pb2_grpc.InsightsServiceStub(chan)
         results = [stub.Analyze(pb.AnalyzeRequest(conversation=c)).analysis for c in convs]
-        assert {r.topic.model_version for r in results} == {version}
         acks = list(stub.Ingest(iter(pb.IngestRequest(conversation=c) for c in convs)))
-        assert all(a.outcome == pb.STORED for a in acks)
-        window = ipb.Window(resolution_seconds=86400)
-        set_timestamp(window.since, CFG.start - timedelta(days=1))
-        set_timestamp(window.until, CFG.start + timedelta(days=2))
+    assert all(a.outcome == pb.STORED for a in acks)
+    window = ipb.Window(resolution_seconds=86400)
+    set_timestamp(window.since, CFG.start - timedelta(days=1))
+    set_timestamp(window.until, CFG.start + timedelta(days=2))
+    return convs, results, window
+
+
+def test_registered_model_is_served_and_counts_equal_a_recount(setup, ingested) -> None:
+    server, _db, _first, version = setup
+    convs, results, window = ingested
+    with grpc.insecure_channel(server.target) as chan:
+        stub = analysis_service_pb2_grpc.AnalysisServiceStub(chan)
+        insights = insights_service_pb2_grpc.InsightsServiceStub(chan)
+        assert {r.topic.model_version for r in results} == {version}
         listed = insights.ListTopics(ipb.ListTopicsRequest(window=window, include_trend=True))
         assert listed.model_version == version and listed.bucket_seconds == 3600
         expected = Counter(r.topic.id for r in results)
@@ -110,6 +120,51 @@ def test_registered_model_is_served_and_counts_equal_a_recount(setup) -> None:
         assert {t.id: (t.conversations, t.complaints) for t in again.topics} == {
             t.id: (t.conversations, t.complaints) for t in listed.topics
         }
+
+
+def test_sku_experience_ranks_and_explains(setup, ingested) -> None:
+    server = setup[0]
+    convs, results, window = ingested
+    per_sku: dict[str, list[int]] = {}
+    for c, r in zip(convs, results, strict=True):
+        for sku in set(c.sku_ids):
+            cell = per_sku.setdefault(sku, [0, 0])
+            cell[0] += 1
+            cell[1] += r.sentiment.complaint
+    with grpc.insecure_channel(server.target) as chan:
+        insights = insights_service_pb2_grpc.InsightsServiceStub(chan)
+        ranked = insights.ListSkuExperience(ipb.ListSkuExperienceRequest(window=window, page_size=5))
+        assert ranked.total == len(per_sku) and len(ranked.skus) == 5 and ranked.next_page_token
+        seen = list(ranked.skus)
+        while ranked.next_page_token:
+            ranked = insights.ListSkuExperience(
+                ipb.ListSkuExperienceRequest(window=window, page_size=5, page_token=ranked.next_page_token)
+            )
+            seen.extend(ranked.skus)
+        assert [s.sku_id for s in seen] == [s.sku_id for s in sorted(seen, key=lambda s: (s.index, s.sku_id))]
+        assert {s.sku_id: [s.conversations, s.complaints] for s in seen} == per_sku
+        for s in seen:
+            assert s.category and s.index_low <= s.index <= s.index_high
+            assert s.components.raw_complaint_share == pytest.approx(s.complaints / s.conversations)
+        best = insights.ListSkuExperience(ipb.ListSkuExperienceRequest(window=window, best_first=True, page_size=500))
+        assert [s.sku_id for s in best.skus] == [s.sku_id for s in reversed(seen)]
+        category = seen[0].category
+        only = insights.ListSkuExperience(ipb.ListSkuExperienceRequest(window=window, category=category, page_size=500))
+        assert only.skus and {s.category for s in only.skus} == {category}
+        worst = seen[0]
+        one = insights.GetSkuExperience(ipb.GetSkuExperienceRequest(sku_id=worst.sku_id, window=window, topic_limit=50))
+        assert one.index == pytest.approx(worst.index) and one.conversations == worst.conversations
+        assert sum(p.conversations for p in one.trend) == one.conversations and len(one.trend) >= 1
+        topics = Counter(
+            r.topic.id for c, r in zip(convs, results, strict=True) if worst.sku_id in c.sku_ids and r.sentiment.complaint
+        )
+        assert {t.topic_id: t.complaints for t in one.top_complaint_topics if t.complaints} == dict(topics)
+        with pytest.raises(grpc.RpcError) as err:
+            insights.GetSkuExperience(ipb.GetSkuExperienceRequest(sku_id="no-such-sku", window=window))
+        assert err.value.code() == grpc.StatusCode.NOT_FOUND
+        with pytest.raises(grpc.RpcError) as err:
+            insights.ListSkuExperience(ipb.ListSkuExperienceRequest(window=window, page_token="garbage"))
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "page_token" in err.value.details()
 
 
 def test_bad_requests_get_precise_errors(setup) -> None:

@@ -92,7 +92,7 @@ def test_conversation_shape_and_order(day):
         assert c.channel in ("app", "web", "mini_program", "phone_asr")
         assert re.fullmatch(r"u_[0-9a-f]{6}", c.customer_id) and re.fullmatch(r"agent_\d{3}", c.agent_id)
         assert all(t.agent_id == c.agent_id for t in c.turns if t.role is Role.AGENT)
-        assert set(c.attributes) == {"shop", "platform_version"}
+        assert set(c.attributes) == {"shop", "platform_version", "category"}
         if c.order_id:
             assert len(c.order_id) in (12, 19) and c.order_id.isdigit()
         assert g.labels.trajectory in ("improved", "worsened", "flat")

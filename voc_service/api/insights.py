@@ -19,9 +19,12 @@ from voc_service.api.pb import insights_service_pb2_grpc as pb_grpc
 from voc_service.config import Settings
 from voc_service.domain import InvalidInput, NotFound
 from voc_service.insights.buckets import Counts, bucket_start
+from voc_service.insights.experience import SkuExperience, SkuView
+from voc_service.insights.index import IndexConfig
 from voc_service.pipeline import Pipeline
 from voc_service.store import ConversationStore
 from voc_service.store.insights import InsightsStore
+from voc_service.store.quality import decode_token, encode_token, page_size
 from voc_service.store.topics import TopicRegistry
 from voc_service.topics.model import OUTLIER, TopicModel
 
@@ -36,12 +39,16 @@ class Window:
     resolution: int  # seconds per trend point
 
 
-def parse_window(msg: pb.Window, bucket_seconds: int, now: datetime, field: str = "window") -> Window:
+def parse_window(
+    msg: pb.Window, bucket_seconds: int, now: datetime, field: str = "window", default_resolution: int = 0
+) -> Window:
     until = from_timestamp(msg.until) if msg.HasField("until") else now
     since = from_timestamp(msg.since) if msg.HasField("since") else until - DEFAULT_WINDOW
     if since >= until:
         raise InvalidInput(f"{field}.since", "must be before window.until")
-    resolution = msg.resolution_seconds or bucket_seconds
+    resolution = msg.resolution_seconds or (
+        default_resolution if default_resolution and default_resolution % bucket_seconds == 0 else bucket_seconds
+    )
     if resolution < 0 or resolution % bucket_seconds:
         raise InvalidInput(f"{field}.resolution_seconds", f"must be a positive multiple of the bucket width ({bucket_seconds} s)")
     if (until - since).total_seconds() / resolution > MAX_POINTS:
@@ -75,6 +82,7 @@ class InsightsServicer(pb_grpc.InsightsServiceServicer):
         self.insights = InsightsStore(store.engine)
         self.registry = TopicRegistry(store.engine)
         self.bucket_seconds = settings.bucket_seconds
+        self.skus = SkuExperience(self.insights, IndexConfig(prior_conversations=settings.index_prior_conversations))
 
     def _model(self) -> TopicModel | None:
         stage = self.pipeline.component("topic")
@@ -163,3 +171,58 @@ class InsightsServicer(pb_grpc.InsightsServiceServicer):
             )
             set_timestamp(item.created_at, e.created_at)
         return out
+
+    # --- SKU experience ------------------------------------------------------------------------
+
+    def GetSkuExperience(self, request: pb.GetSkuExperienceRequest, context: grpc.ServicerContext) -> pb.SkuExperience:
+        if not request.sku_id:
+            raise InvalidInput("sku_id", "required")
+        window = parse_window(request.window, self.bucket_seconds, datetime.now(UTC), default_resolution=86400)
+        limit = _limit(request.topic_limit, 5, 50, "topic_limit")
+        view = self.skus.one(request.sku_id, window.since, window.until)
+        if view is None:
+            raise NotFound(f"SKU {request.sku_id!r} has no conversation in the window")
+        out = _sku_pb(view)
+        points = trend(self.insights.series(f"sku:{request.sku_id}", window.since, window.until), window.resolution)
+        for start, index, c in self.skus.trend(view.sku_id, view.category, points, window.since, window.until):
+            p = out.trend.add(index=index, conversations=c.conversations, complaints=c.complaints)
+            set_timestamp(p.start, start)
+        model = self._model()
+        for topic_id, c in self.insights.sku_topics(request.sku_id, window.since, window.until, limit):
+            topic = model.by_id.get(topic_id) if model is not None else None
+            out.top_complaint_topics.add(
+                topic_id=topic_id, label=topic.label if topic is not None else "",
+                conversations=c.conversations, complaints=c.complaints,
+            )
+        return out
+
+    def ListSkuExperience(
+        self, request: pb.ListSkuExperienceRequest, context: grpc.ServicerContext
+    ) -> pb.ListSkuExperienceResponse:
+        window = parse_window(request.window, self.bucket_seconds, datetime.now(UTC))
+        if request.min_conversations < 0:
+            raise InvalidInput("min_conversations", "must be >= 0")
+        size = page_size(request.page_size)
+        after = decode_token(request.page_token, 2)
+        views = self.skus.ranked(
+            window.since, window.until, request.category or None, request.min_conversations, request.best_first
+        )
+        if after is not None:
+            key = (-after[0] if request.best_first else after[0], after[1])
+            views_after = [v for v in views if ((-v.index if request.best_first else v.index), v.sku_id) > key]
+        else:
+            views_after = views
+        page = views_after[:size]
+        token = encode_token([page[-1].index, page[-1].sku_id]) if len(views_after) > size else ""
+        return pb.ListSkuExperienceResponse(skus=[_sku_pb(v) for v in page], next_page_token=token, total=len(views))
+
+
+def _sku_pb(v: SkuView) -> pb.SkuExperience:
+    return pb.SkuExperience(
+        sku_id=v.sku_id, category=v.category, index=v.index, index_low=v.low, index_high=v.high,
+        conversations=v.conversations, complaints=v.complaints, prior_index=v.prior_index,
+        components=pb.ExperienceComponents(
+            complaint_share=v.complaint_share, raw_complaint_share=v.raw_complaint_share, sentiment=v.sentiment,
+            raw_sentiment=v.raw_sentiment, flagged_share=v.flagged_share,
+        ),
+    )

@@ -45,6 +45,7 @@ class Counts:
     negative_turns: int = 0
     flagged: int = 0
     sentiment_sum: float = 0.0
+    sentiment_sq_sum: float = 0.0  # for the spread of sentiment (index confidence intervals)
     sentiment_n: int = 0
     satisfaction_sum: float = 0.0
     qa_score_sum: float = 0.0
@@ -57,6 +58,7 @@ class Counts:
         self.flagged += sign * c.flagged
         if c.sentiment is not None:
             self.sentiment_sum += sign * c.sentiment
+            self.sentiment_sq_sum += sign * c.sentiment * c.sentiment
             self.sentiment_n += sign
             self.satisfaction_sum += sign * (c.satisfaction or 0.0)
         if c.qa_score is not None:

@@ -9,22 +9,16 @@ order and cannot deadlock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from voc_service.insights.buckets import Contribution, Counts, Delta, deltas
 from voc_service.store.schema import analyses, buckets, conversation_skus
+from voc_service.store.upsert import upsert_insert
 
 COUNT_COLUMNS = tuple(f for f in Counts.__slots__)
-
-# dialect name -> its INSERT construct with on_conflict_do_update
-_UPSERT_INSERTS: dict[str, Callable[[sa.Table], sa.Insert]] = {
-    "sqlite": sqlite.insert,
-    "postgresql": postgresql.insert,
-}
 
 
 def stored_contributions(conn: sa.Connection, ids: Sequence[str]) -> list[Contribution]:
@@ -107,10 +101,7 @@ def rebuild(engine: Engine, bucket_seconds: int, page: int = 2000) -> int:
 def apply_deltas(conn: sa.Connection, delta: Delta) -> None:
     if not delta:
         return
-    insert = _UPSERT_INSERTS.get(conn.dialect.name)
-    if insert is None:
-        raise NotImplementedError(f"time buckets need SQLite or PostgreSQL, not {conn.dialect.name}")
-    stmt = insert(buckets)
+    stmt = upsert_insert(conn, buckets)
     stmt = stmt.on_conflict_do_update(
         index_elements=[buckets.c.subject, buckets.c.bucket_start],
         set_={c: buckets.c[c] + stmt.excluded[c] for c in COUNT_COLUMNS},

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from voc_service.insights.buckets import Counts
 from voc_service.store.buckets import COUNT_COLUMNS
-from voc_service.store.schema import analyses, buckets, conversations
+from voc_service.store.schema import analyses, buckets, conversations, sku_categories
 
 _SUMS = [sa.func.sum(buckets.c[c]).label(c) for c in COUNT_COLUMNS]
 
@@ -116,3 +116,52 @@ class InsightsStore:
                 .limit(limit)
             ).all()
         return [StoredExample(r.conversation_id, r.topic_probability or 0.0, r.occurred_at, r.payload) for r in rows]
+
+    # --- SKUs -----------------------------------------------------------------------------------
+
+    def sku_sums(
+        self, since: datetime, until: datetime, sku_id: str | None = None, category: str | None = None
+    ) -> list[dict]:
+        """Window sums per SKU with its category ('' when unknown): every SKU, one, or one category's."""
+        query = (
+            sa.select(buckets.c.sku_id, sa.func.coalesce(sku_categories.c.category, "").label("category"), *_SUMS)
+            .select_from(buckets.outerjoin(sku_categories, sku_categories.c.sku_id == buckets.c.sku_id))
+            .where(buckets.c.kind == "sku", *self._window(since, until))
+            .group_by(buckets.c.sku_id, sku_categories.c.category)
+        )
+        if sku_id is not None:
+            query = query.where(buckets.c.sku_id == sku_id)
+        if category is not None:
+            query = query.where(sku_categories.c.category == category)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def category_sums(self, since: datetime, until: datetime) -> dict[str, dict]:
+        """Window sums per category over its SKUs' buckets (a conversation naming two SKUs of one
+        category counts twice there, as it does in each SKU)."""
+        query = (
+            sa.select(sku_categories.c.category, *_SUMS)
+            .select_from(buckets.join(sku_categories, sku_categories.c.sku_id == buckets.c.sku_id))
+            .where(buckets.c.kind == "sku", *self._window(since, until))
+            .group_by(sku_categories.c.category)
+        )
+        with self.engine.connect() as conn:
+            return {r.category: dict(r._mapping) for r in conn.execute(query)}
+
+    def all_sums(self, since: datetime, until: datetime) -> dict:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(*_SUMS).where(buckets.c.subject == "all", *self._window(since, until))).one()
+        return {c: (getattr(row, c) or 0) for c in COUNT_COLUMNS}
+
+    def sku_topics(self, sku_id: str, since: datetime, until: datetime, limit: int) -> list[tuple[int, Counts]]:
+        """The topics of a SKU's conversations in the window, most complaints first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(buckets.c.topic_id, *_SUMS)
+                .where(buckets.c.kind == "sku_topic", buckets.c.sku_id == sku_id, *self._window(since, until))
+                .group_by(buckets.c.topic_id)
+                .having(sa.func.sum(buckets.c.conversations) > 0)
+                .order_by(sa.func.sum(buckets.c.complaints).desc(), sa.func.sum(buckets.c.conversations).desc(), buckets.c.topic_id)
+                .limit(limit)
+            ).all()
+        return [(r.topic_id, _counts(r)) for r in rows]

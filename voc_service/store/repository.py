@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -23,7 +23,8 @@ from voc_service.insights.buckets import Contribution, contribution, deltas
 from voc_service.store import codec
 from voc_service.store.buckets import apply_deltas, stored_contributions
 from voc_service.store.migrate import upgrade
-from voc_service.store.schema import analyses, conversation_skus, conversations, findings, promises
+from voc_service.store.schema import analyses, conversation_skus, conversations, findings, promises, sku_categories
+from voc_service.store.upsert import upsert_insert
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,7 @@ class ConversationStore:
             )
         self._save_children(conn, children, existed, now)
         apply_deltas(conn, deltas(removed, added.values()))
+        _save_categories(conn, children.values(), now)
         return results
 
     def _save_children(
@@ -260,6 +262,26 @@ class ConversationStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _save_categories(
+    conn: sa.Connection, items: Iterable[tuple[Conversation, ConversationAnalysis, datetime]], now: datetime
+) -> None:
+    """attributes["category"] of a conversation is its SKUs' catalog category (latest wins)."""
+    rows = {
+        sku: {"sku_id": sku, "category": conv.attributes["category"][:128], "updated_at": now}
+        for conv, _a, _o in items
+        if conv.attributes.get("category")
+        for sku in conv.sku_ids
+        if sku
+    }
+    if rows:
+        stmt = upsert_insert(conn, sku_categories)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[sku_categories.c.sku_id],
+            set_={"category": stmt.excluded.category, "updated_at": stmt.excluded.updated_at},
+        )
+        conn.execute(stmt, [rows[k] for k in sorted(rows)])
 
 
 def _stored_select() -> sa.Select:

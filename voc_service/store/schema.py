@@ -188,6 +188,7 @@ buckets = sa.Table(
     sa.Column("negative_turns", sa.Integer, nullable=False, server_default="0"),
     sa.Column("flagged", sa.Integer, nullable=False, server_default="0"),
     sa.Column("sentiment_sum", sa.Float, nullable=False, server_default="0"),
+    sa.Column("sentiment_sq_sum", sa.Float, nullable=False, server_default="0"),
     sa.Column("sentiment_n", sa.Integer, nullable=False, server_default="0"),
     sa.Column("satisfaction_sum", sa.Float, nullable=False, server_default="0"),
     sa.Column("qa_score_sum", sa.Float, nullable=False, server_default="0"),
@@ -195,6 +196,17 @@ buckets = sa.Table(
     sa.Index(None, "kind", "bucket_start"),
     sa.Index(None, "sku_id"),
     sa.Index(None, "topic_id"),
+)
+
+# The catalog category of each SKU, as the latest conversation naming the SKU said it
+# (attributes["category"]): experience indices shrink a SKU toward its category's mean.
+sku_categories = sa.Table(
+    "sku_categories",
+    metadata,
+    sa.Column("sku_id", sa.String(128), primary_key=True),
+    sa.Column("category", sa.String(128), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "category"),
 )
 
 # Topic models registered for serving: the artefact itself (model.json + model.npz bytes, loaded

@@ -499,7 +499,11 @@ class DialogueBuilder(Planner):
             customer_id=ctx.customer_id,
             agent_id=ctx.agent_id,
             started_at=ctx.started_at,
-            attributes={"shop": ctx.shop, "platform_version": self.pick(_PLATFORMS[plan.channel])},
+            attributes={
+                "shop": ctx.shop,
+                "platform_version": self.pick(_PLATFORMS[plan.channel]),
+                "category": ctx.sku.category,  # the catalog's category: SKU indices shrink toward it
+            },
         )
         labels = Labels(
             intent=ctx.intent,

@@ -172,3 +172,103 @@ class ListTopicEventsResponse(_message.Message):
     events: _containers.RepeatedCompositeFieldContainer[TopicEvent]
     last_event_id: int
     def __init__(self, events: _Optional[_Iterable[_Union[TopicEvent, _Mapping]]] = ..., last_event_id: _Optional[int] = ...) -> None: ...
+
+class GetSkuExperienceRequest(_message.Message):
+    __slots__ = ("sku_id", "window", "topic_limit")
+    SKU_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    sku_id: str
+    window: Window
+    topic_limit: int
+    def __init__(self, sku_id: _Optional[str] = ..., window: _Optional[_Union[Window, _Mapping]] = ..., topic_limit: _Optional[int] = ...) -> None: ...
+
+class ExperienceComponents(_message.Message):
+    __slots__ = ("complaint_share", "raw_complaint_share", "sentiment", "raw_sentiment", "flagged_share")
+    COMPLAINT_SHARE_FIELD_NUMBER: _ClassVar[int]
+    RAW_COMPLAINT_SHARE_FIELD_NUMBER: _ClassVar[int]
+    SENTIMENT_FIELD_NUMBER: _ClassVar[int]
+    RAW_SENTIMENT_FIELD_NUMBER: _ClassVar[int]
+    FLAGGED_SHARE_FIELD_NUMBER: _ClassVar[int]
+    complaint_share: float
+    raw_complaint_share: float
+    sentiment: float
+    raw_sentiment: float
+    flagged_share: float
+    def __init__(self, complaint_share: _Optional[float] = ..., raw_complaint_share: _Optional[float] = ..., sentiment: _Optional[float] = ..., raw_sentiment: _Optional[float] = ..., flagged_share: _Optional[float] = ...) -> None: ...
+
+class IndexPoint(_message.Message):
+    __slots__ = ("start", "index", "conversations", "complaints")
+    START_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATIONS_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINTS_FIELD_NUMBER: _ClassVar[int]
+    start: _timestamp_pb2.Timestamp
+    index: float
+    conversations: int
+    complaints: int
+    def __init__(self, start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., index: _Optional[float] = ..., conversations: _Optional[int] = ..., complaints: _Optional[int] = ...) -> None: ...
+
+class SkuTopic(_message.Message):
+    __slots__ = ("topic_id", "label", "conversations", "complaints")
+    TOPIC_ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATIONS_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINTS_FIELD_NUMBER: _ClassVar[int]
+    topic_id: int
+    label: str
+    conversations: int
+    complaints: int
+    def __init__(self, topic_id: _Optional[int] = ..., label: _Optional[str] = ..., conversations: _Optional[int] = ..., complaints: _Optional[int] = ...) -> None: ...
+
+class SkuExperience(_message.Message):
+    __slots__ = ("sku_id", "category", "index", "index_low", "index_high", "components", "conversations", "complaints", "prior_index", "trend", "top_complaint_topics")
+    SKU_ID_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    INDEX_LOW_FIELD_NUMBER: _ClassVar[int]
+    INDEX_HIGH_FIELD_NUMBER: _ClassVar[int]
+    COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATIONS_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINTS_FIELD_NUMBER: _ClassVar[int]
+    PRIOR_INDEX_FIELD_NUMBER: _ClassVar[int]
+    TREND_FIELD_NUMBER: _ClassVar[int]
+    TOP_COMPLAINT_TOPICS_FIELD_NUMBER: _ClassVar[int]
+    sku_id: str
+    category: str
+    index: float
+    index_low: float
+    index_high: float
+    components: ExperienceComponents
+    conversations: int
+    complaints: int
+    prior_index: float
+    trend: _containers.RepeatedCompositeFieldContainer[IndexPoint]
+    top_complaint_topics: _containers.RepeatedCompositeFieldContainer[SkuTopic]
+    def __init__(self, sku_id: _Optional[str] = ..., category: _Optional[str] = ..., index: _Optional[float] = ..., index_low: _Optional[float] = ..., index_high: _Optional[float] = ..., components: _Optional[_Union[ExperienceComponents, _Mapping]] = ..., conversations: _Optional[int] = ..., complaints: _Optional[int] = ..., prior_index: _Optional[float] = ..., trend: _Optional[_Iterable[_Union[IndexPoint, _Mapping]]] = ..., top_complaint_topics: _Optional[_Iterable[_Union[SkuTopic, _Mapping]]] = ...) -> None: ...
+
+class ListSkuExperienceRequest(_message.Message):
+    __slots__ = ("window", "category", "min_conversations", "best_first", "page_size", "page_token")
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    MIN_CONVERSATIONS_FIELD_NUMBER: _ClassVar[int]
+    BEST_FIRST_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    window: Window
+    category: str
+    min_conversations: int
+    best_first: bool
+    page_size: int
+    page_token: str
+    def __init__(self, window: _Optional[_Union[Window, _Mapping]] = ..., category: _Optional[str] = ..., min_conversations: _Optional[int] = ..., best_first: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListSkuExperienceResponse(_message.Message):
+    __slots__ = ("skus", "next_page_token", "total")
+    SKUS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    skus: _containers.RepeatedCompositeFieldContainer[SkuExperience]
+    next_page_token: str
+    total: int
+    def __init__(self, skus: _Optional[_Iterable[_Union[SkuExperience, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...

@@ -53,6 +53,16 @@ class InsightsServiceStub:
                 request_serializer=voc_dot_v1_dot_insights__service__pb2.ListTopicEventsRequest.SerializeToString,
                 response_deserializer=voc_dot_v1_dot_insights__service__pb2.ListTopicEventsResponse.FromString,
                 _registered_method=True)
+        self.GetSkuExperience = channel.unary_unary(
+                '/voc.v1.InsightsService/GetSkuExperience',
+                request_serializer=voc_dot_v1_dot_insights__service__pb2.GetSkuExperienceRequest.SerializeToString,
+                response_deserializer=voc_dot_v1_dot_insights__service__pb2.SkuExperience.FromString,
+                _registered_method=True)
+        self.ListSkuExperience = channel.unary_unary(
+                '/voc.v1.InsightsService/ListSkuExperience',
+                request_serializer=voc_dot_v1_dot_insights__service__pb2.ListSkuExperienceRequest.SerializeToString,
+                response_deserializer=voc_dot_v1_dot_insights__service__pb2.ListSkuExperienceResponse.FromString,
+                _registered_method=True)
 
 
 class InsightsServiceServicer:
@@ -83,6 +93,22 @@ class InsightsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetSkuExperience(self, request, context):
+        """One SKU's experience index over a window: interval, components, volume, trend, the topics
+        its complaints are about. NOT_FOUND when the SKU has no conversation in the window.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSkuExperience(self, request, context):
+        """SKUs ranked by experience index (worst first unless best_first), filtered by category and
+        minimum volume; keyset paging.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InsightsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -100,6 +126,16 @@ def add_InsightsServiceServicer_to_server(servicer, server):
                     servicer.ListTopicEvents,
                     request_deserializer=voc_dot_v1_dot_insights__service__pb2.ListTopicEventsRequest.FromString,
                     response_serializer=voc_dot_v1_dot_insights__service__pb2.ListTopicEventsResponse.SerializeToString,
+            ),
+            'GetSkuExperience': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSkuExperience,
+                    request_deserializer=voc_dot_v1_dot_insights__service__pb2.GetSkuExperienceRequest.FromString,
+                    response_serializer=voc_dot_v1_dot_insights__service__pb2.SkuExperience.SerializeToString,
+            ),
+            'ListSkuExperience': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSkuExperience,
+                    request_deserializer=voc_dot_v1_dot_insights__service__pb2.ListSkuExperienceRequest.FromString,
+                    response_serializer=voc_dot_v1_dot_insights__service__pb2.ListSkuExperienceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -187,6 +223,60 @@ class InsightsService:
             '/voc.v1.InsightsService/ListTopicEvents',
             voc_dot_v1_dot_insights__service__pb2.ListTopicEventsRequest.SerializeToString,
             voc_dot_v1_dot_insights__service__pb2.ListTopicEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSkuExperience(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/voc.v1.InsightsService/GetSkuExperience',
+            voc_dot_v1_dot_insights__service__pb2.GetSkuExperienceRequest.SerializeToString,
+            voc_dot_v1_dot_insights__service__pb2.SkuExperience.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSkuExperience(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/voc.v1.InsightsService/ListSkuExperience',
+            voc_dot_v1_dot_insights__service__pb2.ListSkuExperienceRequest.SerializeToString,
+            voc_dot_v1_dot_insights__service__pb2.ListSkuExperienceResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,4 +1,4 @@
-"""time buckets, topic model registry and topic lineage events
+"""time buckets, SKU categories, topic model registry and topic lineage events
 
 Revision ID: 0005
 Revises: 0004
@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("negative_turns", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("flagged", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("sentiment_sum", sa.Float(), nullable=False, server_default="0"),
+        sa.Column("sentiment_sq_sum", sa.Float(), nullable=False, server_default="0"),
         sa.Column("sentiment_n", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("satisfaction_sum", sa.Float(), nullable=False, server_default="0"),
         sa.Column("qa_score_sum", sa.Float(), nullable=False, server_default="0"),
@@ -42,6 +43,14 @@ def upgrade() -> None:
     op.create_index("ix_buckets_kind_bucket_start", "buckets", ["kind", "bucket_start"])
     op.create_index("ix_buckets_sku_id", "buckets", ["sku_id"])
     op.create_index("ix_buckets_topic_id", "buckets", ["topic_id"])
+    op.create_table(
+        "sku_categories",
+        sa.Column("sku_id", sa.String(128), nullable=False),
+        sa.Column("category", sa.String(128), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("sku_id", name="pk_sku_categories"),
+    )
+    op.create_index("ix_sku_categories_category", "sku_categories", ["category"])
     op.create_table(
         "topic_models",
         sa.Column("version", sa.String(80), nullable=False),
@@ -73,6 +82,8 @@ def downgrade() -> None:
     op.drop_index("ix_topic_events_model_version", "topic_events")
     op.drop_table("topic_events")
     op.drop_table("topic_models")
+    op.drop_index("ix_sku_categories_category", "sku_categories")
+    op.drop_table("sku_categories")
     for ix in ("ix_buckets_topic_id", "ix_buckets_sku_id", "ix_buckets_kind_bucket_start"):
         op.drop_index(ix, "buckets")
     op.drop_table("buckets")

@@ -1,0 +1,61 @@
+"""The SKU experience index: the documented worked example, and shrinkage by volume."""
+
+import numpy as np
+import pytest
+
+from voc_service.insights.index import IndexConfig, Prior, Sums, experience, global_prior, shrink_prior
+
+
+def sums(n, k, s_sum, s_sq, f) -> Sums:  # noqa: ANN001
+    return Sums(*(np.array([float(v)]) for v in (n, k, f, s_sum, s_sq, n)))
+
+
+PRIOR = Prior(np.array([0.2]), np.array([0.1]), np.array([0.2]), np.array([0.05]))
+
+
+def test_worked_example_of_docs_insights() -> None:
+    """docs/insights.md: a SKU with 2 conversations, both complaints, sits near its category;
+    a SKU with 2,000 and half of them complaints is ranked below it."""
+    a = experience(sums(2, 2, -1.6, 1.28, 0), PRIOR, IndexConfig())
+    assert a.complaint_share[0] == pytest.approx(6 / 22)
+    assert a.sentiment[0] == pytest.approx(0.4 / 22)
+    assert a.index[0] == pytest.approx(70.73, abs=0.01)
+    b = experience(sums(2000, 1000, -600, 400, 100), PRIOR, IndexConfig())
+    assert b.index[0] == pytest.approx(54.71, abs=0.01)
+    empty = experience(sums(0, 0, 0, 0, 0), PRIOR, IndexConfig())
+    assert empty.index[0] == pytest.approx(75.5)  # the prior's own index
+    # raw, without shrinkage, the tiny SKU would be the worst by far
+    raw = experience(sums(2, 2, -1.6, 1.28, 0), PRIOR, IndexConfig(prior_conversations=0))
+    assert raw.index[0] == pytest.approx(23.0)
+
+
+def test_the_interval_narrows_with_volume_and_holds_the_index() -> None:
+    small = experience(sums(5, 1, 0.5, 0.5, 0), PRIOR, IndexConfig())
+    big = experience(sums(5000, 1000, 500, 500, 250), PRIOR, IndexConfig())
+    for e in (small, big):
+        assert e.low[0] <= e.index[0] <= e.high[0]
+    assert (big.high - big.low)[0] < (small.high - small.low)[0] / 5
+
+
+def test_tiny_skus_can_neither_top_nor_bottom_the_ranking() -> None:
+    rng = np.random.default_rng(2)
+    n = np.concatenate([rng.integers(200, 2000, 50), np.full(50, 2)])
+    share = np.concatenate([rng.uniform(0.05, 0.6, 50), np.zeros(25), np.ones(25)])  # tiny: all 0 or all 1
+    k = np.round(n * share)
+    sent = -share * n  # mean sentiment -share
+    s = Sums(n.astype(float), k, np.zeros(100), sent, sent**2 / np.maximum(n, 1), n.astype(float))
+    total = Sums(*(np.array([getattr(s, f).sum()]) for f in Sums.__slots__))
+    top = global_prior(total)
+    prior = Prior(*(np.repeat(getattr(top, f), 100) for f in Prior.__slots__))
+    idx = experience(s, prior, IndexConfig()).index
+    order = np.argsort(idx)
+    assert not set(order[:5]) & set(range(50, 100)) and not set(order[-5:]) & set(range(50, 100))
+    # ...while without shrinkage they are exactly the extremes
+    raw = experience(s, prior, IndexConfig(prior_conversations=0)).index
+    assert set(np.argsort(raw)[:5]) <= set(range(75, 100))
+
+
+def test_a_category_prior_is_itself_shrunk_toward_the_global_one() -> None:
+    top = Prior(np.array([0.2]), np.array([0.0]), np.array([0.2]), np.array([0.1]))
+    tiny = shrink_prior(sums(1, 1, -1, 1, 1), top, 20)
+    assert tiny.complaint_share[0] == pytest.approx((1 + 4) / 21)

@@ -1,0 +1,94 @@
+"""SKU experience views: the index formula (insights/index.py) over the store's window sums."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from voc_service.insights.buckets import Counts
+from voc_service.insights.index import Experience, IndexConfig, Prior, Sums, experience, global_prior, shrink_prior
+from voc_service.store.insights import InsightsStore
+
+
+@dataclass(frozen=True, slots=True)
+class SkuView:
+    sku_id: str
+    category: str
+    index: float
+    low: float
+    high: float
+    complaint_share: float
+    raw_complaint_share: float
+    sentiment: float
+    raw_sentiment: float
+    flagged_share: float
+    conversations: int
+    complaints: int
+    prior_index: float
+
+
+def _prior_at(p: Prior, i: int) -> Prior:
+    return Prior(*(np.array([getattr(p, f)[i]]) for f in Prior.__slots__))
+
+
+def _stack(priors: list[Prior]) -> Prior:
+    return Prior(*(np.concatenate([getattr(p, f) for p in priors]) for f in Prior.__slots__))
+
+
+class SkuExperience:
+    def __init__(self, store: InsightsStore, cfg: IndexConfig) -> None:
+        self.store = store
+        self.cfg = cfg
+
+    def _priors(self, since: datetime, until: datetime) -> tuple[Prior, dict[str, Prior]]:
+        top = global_prior(Sums.of([self.store.all_sums(since, until)]))
+        cats = self.store.category_sums(since, until)
+        names = sorted(cats)
+        if not names:
+            return top, {}
+        grouped = shrink_prior(Sums.of([cats[n] for n in names]), top, self.cfg.prior_conversations)
+        return top, {n: _prior_at(grouped, i) for i, n in enumerate(names)}
+
+    def _views(self, rows: list[dict], since: datetime, until: datetime) -> list[SkuView]:
+        if not rows:
+            return []
+        top, by_cat = self._priors(since, until)
+        prior = _stack([by_cat.get(r["category"], top) for r in rows])
+        got = experience(Sums.of(rows), prior, self.cfg)
+        # the index of the prior itself: what a SKU with no conversations would get
+        empty = Sums(*(np.zeros(len(rows)) for _ in Sums.__slots__))
+        base = experience(empty, prior, self.cfg).index
+        return [_view(r, got, base, i) for i, r in enumerate(rows)]
+
+    def one(self, sku_id: str, since: datetime, until: datetime) -> SkuView | None:
+        rows = [r for r in self.store.sku_sums(since, until, sku_id=sku_id) if r["conversations"] > 0]
+        views = self._views(rows, since, until)
+        return views[0] if views else None
+
+    def ranked(
+        self, since: datetime, until: datetime, category: str | None, min_conversations: int, best_first: bool
+    ) -> list[SkuView]:
+        rows = [r for r in self.store.sku_sums(since, until, category=category) if r["conversations"] >= max(1, min_conversations)]
+        views = self._views(rows, since, until)
+        return sorted(views, key=lambda v: ((-v.index if best_first else v.index), v.sku_id))
+
+    def trend(self, sku_id: str, category: str, points: list[tuple[datetime, Counts]], since: datetime, until: datetime) -> list[tuple[datetime, float, Counts]]:
+        """The index of each trend point, shrunk toward the same prior as the window's."""
+        if not points:
+            return []
+        top, by_cat = self._priors(since, until)
+        prior = by_cat.get(category, top)
+        sums = Sums.of([c.as_row() for _, c in points])
+        stacked = _stack([prior] * len(points))
+        got = experience(sums, stacked, self.cfg)
+        return [(start, float(got.index[i]), c) for i, (start, c) in enumerate(points)]
+
+
+def _view(row: dict, e: Experience, base: np.ndarray, i: int) -> SkuView:
+    return SkuView(
+        row["sku_id"], row["category"], float(e.index[i]), float(e.low[i]), float(e.high[i]),
+        float(e.complaint_share[i]), float(e.raw_complaint_share[i]), float(e.sentiment[i]), float(e.raw_sentiment[i]),
+        float(e.flagged_share[i]), int(row["conversations"]), int(row["complaints"]), float(base[i]),
+    )
