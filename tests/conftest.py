@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import grpc
 import pytest
 
 from voc_service.api.pb import analysis_service_pb2_grpc, conversation_pb2
+from voc_service.domain import (
+    Conversation,
+    ConversationAnalysis,
+    ConversationSentiment,
+    Quality,
+    Role,
+    SentimentLabel,
+    TopicAssignment,
+    Turn,
+    TurnAnalysis,
+    TurnSentiment,
+)
 from voc_service.launcher import ServerProcess, sqlite_url
+
+BUCKET_T0 = datetime(2026, 11, 1, 2, 30, tzinfo=UTC)
 
 # Small limits so that the limit tests need small messages.
 LIMIT_ENV = {
@@ -59,3 +74,28 @@ def channel(server: ServerProcess) -> Iterator[grpc.Channel]:
 @pytest.fixture(scope="module")
 def stub(channel: grpc.Channel) -> analysis_service_pb2_grpc.AnalysisServiceStub:
     return analysis_service_pb2_grpc.AnalysisServiceStub(channel)
+
+
+def analysed_item(
+    cid: str,
+    skus: list[str],
+    topic: int | None = 3,
+    complaint: bool = False,
+    at: datetime = BUCKET_T0,
+    mean: float = -0.5,
+    flagged: bool = False,
+) -> tuple[Conversation, ConversationAnalysis]:
+    """A conversation with a hand-made analysis (sentiment, QA, topic): store-level tests
+    without running the pipeline."""
+    conv = Conversation(cid, [Turn(Role.CUSTOMER, "太慢了", at), Turn(Role.AGENT, "抱歉", at)], sku_ids=skus, started_at=at)
+    neg = TurnSentiment(mean, SentimentLabel.NEGATIVE if mean < -0.3 else SentimentLabel.NEUTRAL, 0.9)
+    turns = [TurnAnalysis(0, Role.CUSTOMER, "太慢了", sentiment=neg), TurnAnalysis(1, Role.AGENT, "抱歉")]
+    analysis = ConversationAnalysis(
+        cid,
+        turns,
+        {"pipeline": "test"},
+        sentiment=ConversationSentiment(customer_turns=1, customer_mean=mean, complaint=complaint, customer_satisfaction=mean),
+        quality=Quality(score=70.0 if flagged else 100.0, flagged=flagged),
+        topic=None if topic is None else TopicAssignment(topic, "物流", 0.9, "m@1"),
+    )
+    return conv, analysis

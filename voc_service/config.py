@@ -36,6 +36,15 @@ class Settings(BaseSettings):
         20.0, ge=0, description="SKU experience index: pseudo-conversations of the category's values every SKU is shrunk toward"
     )
 
+    spike_check_seconds: float = Field(
+        60.0, ge=0, description="how often a server looks for closed buckets to judge for complaint spikes (0 = never)"
+    )
+    spike_grace_seconds: float = Field(120.0, ge=0, description="a bucket is judged this long after it closes (late conversations)")
+    spike_open_score: float = Field(5.0, gt=0, description="-log10 tail probability that opens a signal")
+    spike_min_complaints: int = Field(5, ge=1, description="complaints in a bucket a subject needs to open a signal")
+    spike_history_days: float = Field(28.0, gt=0, description="history a spike decision reads")
+    spike_cooldown_buckets: int = Field(6, ge=0, description="buckets after a signal resolves before its subject can open again")
+
     # input limits (bad input gets INVALID_ARGUMENT / RESOURCE_EXHAUSTED, never a crash)
     max_message_bytes: int = Field(4 * 1024 * 1024, ge=1024)
     max_turns: int = Field(500, ge=1)

@@ -7,46 +7,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from voc_service.domain import (
-    Conversation,
-    ConversationAnalysis,
-    ConversationSentiment,
-    Quality,
-    Role,
-    SentimentLabel,
-    TopicAssignment,
-    Turn,
-    TurnAnalysis,
-    TurnSentiment,
-)
+from conftest import analysed_item as item
 from voc_service.insights.buckets import ALIGN_OFFSET, bucket_start
 from voc_service.store import open_store
 from voc_service.store.schema import buckets
 
 T0 = datetime(2026, 11, 1, 2, 30, tzinfo=UTC)
-
-
-def item(
-    cid: str,
-    skus: list[str],
-    topic: int | None = 3,
-    complaint: bool = False,
-    at: datetime = T0,
-    mean: float = -0.5,
-    flagged: bool = False,
-) -> tuple[Conversation, ConversationAnalysis]:
-    conv = Conversation(cid, [Turn(Role.CUSTOMER, "太慢了", at), Turn(Role.AGENT, "抱歉", at)], sku_ids=skus, started_at=at)
-    neg = TurnSentiment(mean, SentimentLabel.NEGATIVE if mean < -0.3 else SentimentLabel.NEUTRAL, 0.9)
-    turns = [TurnAnalysis(0, Role.CUSTOMER, "太慢了", sentiment=neg), TurnAnalysis(1, Role.AGENT, "抱歉")]
-    analysis = ConversationAnalysis(
-        cid,
-        turns,
-        {"pipeline": "test"},
-        sentiment=ConversationSentiment(customer_turns=1, customer_mean=mean, complaint=complaint, customer_satisfaction=mean),
-        quality=Quality(score=70.0 if flagged else 100.0, flagged=flagged),
-        topic=None if topic is None else TopicAssignment(topic, "物流", 0.9, "m@1"),
-    )
-    return conv, analysis
 
 
 def rows(store) -> dict[tuple[str, datetime], dict]:

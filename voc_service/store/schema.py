@@ -209,6 +209,52 @@ sku_categories = sa.Table(
     sa.Index(None, "category"),
 )
 
+# Complaint-spike signals: one row per incident (opened, updated while open, resolved).
+signals = sa.Table(
+    "signals",
+    metadata,
+    sa.Column("signal_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(12), nullable=False),  # sku, topic, sku_topic, new_topic
+    sa.Column("subject", sa.String(220), nullable=False),
+    sa.Column("sku_id", sa.String(128), nullable=False, server_default=""),
+    sa.Column("topic_id", sa.Integer, nullable=True),
+    sa.Column("opened_bucket", UTCDateTime(), nullable=False),
+    sa.Column("last_bucket", UTCDateTime(), nullable=False),  # newest bucket judged while open
+    sa.Column("resolved_bucket", UTCDateTime(), nullable=True),
+    sa.Column("observed", sa.Integer, nullable=False),  # complaints in the opening bucket
+    sa.Column("expected", sa.Float, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),  # at opening
+    sa.Column("peak_score", sa.Float, nullable=False),
+    sa.Column("severity", sa.String(10), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # open, resolved
+    sa.Column("quiet", sa.Integer, nullable=False, server_default="0"),  # buckets in a row under close_score
+    sa.Column("keywords", sa.Text, nullable=False, server_default="[]"),  # JSON list
+    sa.Column("evidence", sa.Text, nullable=False, server_default="[]"),  # JSON list of conversation ids
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "status"),
+    sa.Index(None, "subject", "signal_id"),
+)
+
+# Every change of a signal (opened, resolved), in commit order: what WatchSignals streams.
+signal_events = sa.Table(
+    "signal_events",
+    metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("signal_id", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Periodic jobs run once per period across replicas: a lease (holder + expiry) and progress.
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("holder", sa.String(128), nullable=False, server_default=""),
+    sa.Column("lease_until", UTCDateTime(), nullable=True),
+    sa.Column("last_bucket", UTCDateTime(), nullable=True),  # newest bucket the job has finished
+)
+
 # Topic models registered for serving: the artefact itself (model.json + model.npz bytes, loaded
 # with allow_pickle=False), so every replica on the same database can load the active one.
 topic_models = sa.Table(

@@ -52,6 +52,46 @@ def upgrade() -> None:
     )
     op.create_index("ix_sku_categories_category", "sku_categories", ["category"])
     op.create_table(
+        "signals",
+        sa.Column("signal_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("kind", sa.String(12), nullable=False),
+        sa.Column("subject", sa.String(220), nullable=False),
+        sa.Column("sku_id", sa.String(128), nullable=False, server_default=""),
+        sa.Column("topic_id", sa.Integer(), nullable=True),
+        sa.Column("opened_bucket", UTCDateTime(), nullable=False),
+        sa.Column("last_bucket", UTCDateTime(), nullable=False),
+        sa.Column("resolved_bucket", UTCDateTime(), nullable=True),
+        sa.Column("observed", sa.Integer(), nullable=False),
+        sa.Column("expected", sa.Float(), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("peak_score", sa.Float(), nullable=False),
+        sa.Column("severity", sa.String(10), nullable=False),
+        sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("quiet", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("keywords", sa.Text(), nullable=False, server_default="[]"),
+        sa.Column("evidence", sa.Text(), nullable=False, server_default="[]"),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("signal_id", name="pk_signals"),
+    )
+    op.create_index("ix_signals_status", "signals", ["status"])
+    op.create_index("ix_signals_subject_signal_id", "signals", ["subject", "signal_id"])
+    op.create_table(
+        "signal_events",
+        sa.Column("event_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("signal_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(10), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("event_id", name="pk_signal_events"),
+    )
+    op.create_table(
+        "jobs",
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("holder", sa.String(128), nullable=False, server_default=""),
+        sa.Column("lease_until", UTCDateTime(), nullable=True),
+        sa.Column("last_bucket", UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("name", name="pk_jobs"),
+    )
+    op.create_table(
         "topic_models",
         sa.Column("version", sa.String(80), nullable=False),
         sa.Column("name", sa.String(64), nullable=False),
@@ -82,6 +122,11 @@ def downgrade() -> None:
     op.drop_index("ix_topic_events_model_version", "topic_events")
     op.drop_table("topic_events")
     op.drop_table("topic_models")
+    op.drop_table("jobs")
+    op.drop_table("signal_events")
+    op.drop_index("ix_signals_subject_signal_id", "signals")
+    op.drop_index("ix_signals_status", "signals")
+    op.drop_table("signals")
     op.drop_index("ix_sku_categories_category", "sku_categories")
     op.drop_table("sku_categories")
     for ix in ("ix_buckets_topic_id", "ix_buckets_sku_id", "ix_buckets_kind_bucket_start"):

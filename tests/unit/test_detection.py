@@ -1,0 +1,74 @@
+"""The spike pass over real stored buckets (SQLite): one incident = one signal with evidence,
+a sale day = none, the lease lets one runner judge a bucket."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from conftest import analysed_item
+
+from voc_service.config import Settings
+from voc_service.insights.detection import SpikeDetector
+from voc_service.store import open_store
+from voc_service.store.signals import SignalStore
+
+START = datetime(2026, 11, 1, tzinfo=UTC)
+SPIKE = START + timedelta(days=9, hours=14)
+SALE = START + timedelta(days=6)
+
+
+def fill(store, days: int = 12) -> set[str]:  # noqa: ANN001
+    """SKU A (and B as background) every hour, complaint share 8 %; 3 hours at 45 % for A;
+    a sale day with three times the traffic of both at the usual share. Returns the ids of the
+    spike hours' complaints of A."""
+    rng = random.Random(1)
+    spike_ids, batch = set(), []
+    for h in range(days * 24):
+        at = START + timedelta(hours=h)
+        traffic = 3 if SALE <= at < SALE + timedelta(days=1) else 1
+        for sku in ("A", "B"):
+            for k in range(rng.randint(25, 35) * traffic):
+                spiking = sku == "A" and SPIKE <= at < SPIKE + timedelta(hours=3)
+                complaint = rng.random() < (0.45 if spiking else 0.08)
+                cid = f"{sku}-{h}-{k}"
+                batch.append(analysed_item(cid, [sku], topic=1 if complaint else 2, complaint=complaint, at=at + timedelta(minutes=k % 60)))
+                if spiking and complaint:
+                    spike_ids.add(cid)
+        if len(batch) > 2000:
+            store.save_batch(batch)
+            batch = []
+    store.save_batch(batch)
+    return spike_ids
+
+
+def test_replay_finds_the_incident_once_with_evidence_and_nothing_on_the_sale_day(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'd.db'}")
+    spike_ids = fill(store)
+    detector = SpikeDetector.from_settings(SignalStore(store.engine), Settings(spike_history_days=7), lambda: None)
+    results = detector.replay(START, START + timedelta(days=12))
+    signals = SignalStore(store.engine).list(limit=100)
+    opened = sorted((s.opened_bucket, s.subject) for s in signals)
+    # the incident: SKU A, its complaint topic and the pair, all in the first spike hour
+    assert opened and {b for b, _ in opened} == {SPIKE}, opened
+    assert {s for _, s in opened} <= {"sku:A", "topic:1", "sku_topic:A|1"} and "sku:A" in {s for _, s in opened}
+    sku_a = next(s for s in signals if s.subject == "sku:A")
+    assert sku_a.status == "resolved" and SPIKE + timedelta(hours=3) <= sku_a.resolved_bucket <= SPIKE + timedelta(hours=8)
+    assert sku_a.evidence and set(sku_a.evidence) <= spike_ids
+    assert sku_a.observed > sku_a.expected * 3 and sku_a.severity in ("major", "critical")
+    assert not any(SALE <= s.opened_bucket < SALE + timedelta(days=1) for s in signals)
+    assert sum(len(r.opened) for r in results) == len(signals)
+
+
+def test_the_lease_lets_one_runner_judge_a_bucket(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'l.db'}")
+    signals = SignalStore(store.engine)
+    now = datetime(2026, 11, 20, 12, 5, tzinfo=UTC)
+    a, b = (SpikeDetector.from_settings(signals, Settings(), lambda: None) for _ in range(2))
+    done = a.run_due(now, catch_up=3)  # 12:05: the newest closed bucket (+2 min grace) is 11:00
+    assert [r.bucket.hour for r in done] == [9, 10, 11]
+    assert b.run_due(now) == []  # a holds the lease (5 minutes)
+    later = now + timedelta(hours=1)  # a's lease expired: b takes over where a stopped
+    assert [r.bucket.hour for r in b.run_due(later)] == [12]
+    assert a.run_due(later + timedelta(minutes=1)) == []  # now b holds it

@@ -1,0 +1,220 @@
+"""The periodic complaint-spike pass over the time buckets.
+
+For each bucket that has closed (plus a grace period for late conversations) and not been judged
+yet, in order: the subjects that could open a signal (at least ``min_count`` complaints in the
+bucket) and the subjects with an open signal are judged in rate mode (insights/spikes.py) from
+their history before the bucket — causal, as `voc spikes` replays it. One replica runs the pass
+for a bucket (the store's job lease); a replica that dies mid-way leaves the bucket unfinished,
+and the next lease holder judges it again (signals are recorded in one transaction per bucket).
+
+Kinds: ``sku``, ``topic``, ``sku_topic``, and ``new_topic`` — a topic the active model's last refit
+found new (lineage "new") whose complaints grow: judged against its own short history (count
+mode) instead of a share, since a young topic has no share history to speak of.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import stats
+
+from voc_service.insights.spikes import RateHistory, SignalState, SpikeConfig, judge_rate, step
+from voc_service.store.signals import SignalRow, SignalStore
+from voc_service.topics.model import TopicModel
+
+if TYPE_CHECKING:
+    from voc_service.config import Settings
+
+log = logging.getLogger(__name__)
+
+JOB = "spike_detection"
+SEVERITIES = ("minor", "major", "critical")
+
+
+def severity(score: float, observed: float, expected: float, cfg: SpikeConfig) -> str:
+    """critical: far beyond chance (score >= 2x the opening score) AND at least 3x the expected
+    count; major: one of those; minor: just over the opening threshold."""
+    far, big = score >= 2 * cfg.open_score, observed >= 3 * max(expected, 1.0)
+    return "critical" if far and big else "major" if far or big else "minor"
+
+
+@dataclass(slots=True)
+class PassResult:
+    bucket: datetime
+    judged: int = 0
+    opened: list[int] = field(default_factory=list)
+    resolved: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Subject:
+    key: str
+    kind: str
+    sku_id: str
+    topic_id: int | None
+    complaints: float = 0.0
+    conversations: float = 0.0
+    open: SignalRow | None = None
+
+
+class SpikeDetector:
+    def __init__(
+        self,
+        store: SignalStore,
+        cfg: SpikeConfig,
+        bucket_seconds: int,
+        model: Callable[[], TopicModel | None] = lambda: None,
+        holder: str | None = None,
+        lease: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.store, self.cfg, self.width = store, cfg, timedelta(seconds=bucket_seconds)
+        self.model = model
+        self.holder = holder or f"{uuid.uuid4().hex[:12]}"
+        self.lease = lease
+
+    def judge_bucket(self, bucket: datetime) -> PassResult:
+        cfg, result = self.cfg, PassResult(bucket)
+        model = self.model()
+        new_topics = {x.topic_id for x in model.lineage if x.kind == "new"} if model is not None else set()
+        subjects = {
+            s.subject: _Subject(s.subject, s.kind, s.sku_id, s.topic_id, s.complaints, s.conversations)
+            for s in self.store.bucket_subjects(bucket, int(np.ceil(cfg.min_count)))
+        }
+        for sig in self.store.open_signals():
+            subj = subjects.setdefault(sig.subject, _Subject(sig.subject, sig.kind, sig.sku_id, sig.topic_id))
+            subj.open = sig
+        missing = [k for k, s in subjects.items() if s.open is not None and not s.conversations]
+        for key, (c, n) in self.store.counts_of(missing, bucket).items():
+            subjects[key].complaints, subjects[key].conversations = c, n
+        if not subjects:
+            return result
+        keys = sorted(subjects)
+        since = bucket - self.width * cfg.history
+        hist = self.store.history(keys, since, bucket)
+        h = RateHistory(*(np.array([hist.get(k, (0.0,) * 5)[i] for k in keys]) for i in range(5)))
+        now_c = np.array([subjects[k].complaints for k in keys])
+        now_n = np.array([subjects[k].conversations for k in keys])
+        judged = judge_rate(h, now_c, now_n, cfg, prior_share=self.store.share(since, bucket))
+        expected, scores = judged.expected, judged.score
+        young = self._young_new_topics(keys, subjects, new_topics, bucket)
+        for i, k in enumerate(keys):
+            if k in young:  # a new topic: growth against its own short history, not a share
+                mean = h.c[i] / max(1.0, young[k])
+                expected[i] = max(mean, cfg.min_count / 2)
+                scores[i] = min(300.0, -stats.poisson.logsf(now_c[i] - 1, expected[i]) / np.log(10))
+        result.judged = len(keys)
+        cooled = self.store.last_resolved([k for k in keys if subjects[k].open is None])
+        opened, updated, resolved = [], [], []
+        for i, k in enumerate(keys):
+            s = subjects[k]
+            state = SignalState(open=s.open is not None, quiet=s.open.quiet if s.open else 0)
+            last = cooled.get(k)
+            if last is not None and last.tzinfo is None:
+                last = last.replace(tzinfo=UTC)
+            if state.open is False and last is not None:
+                state.cooldown = max(0, cfg.cooldown - int((bucket - last) / self.width) + 1)
+            event = step(state, float(scores[i]), float(now_c[i]), float(expected[i]), "rate", cfg)
+            if event == "open":
+                opened.append(self._new_signal(s, k in young, bucket, float(now_c[i]), float(expected[i]), float(scores[i]), model))
+            elif s.open is not None and event == "resolve":
+                resolved.append({"signal_id": s.open.signal_id, "resolved_bucket": bucket, "last_bucket": bucket, "quiet": state.quiet})
+            elif s.open is not None:
+                updated.append({
+                    "signal_id": s.open.signal_id, "last_bucket": bucket, "quiet": state.quiet,
+                    "peak_score": max(s.open.peak_score, float(scores[i])),
+                })
+        now = datetime.now(UTC)
+        result.opened = self.store.record(opened, updated, resolved, now)
+        result.resolved = [r["signal_id"] for r in resolved]
+        return result
+
+    def _young_new_topics(
+        self, keys: list[str], subjects: dict[str, _Subject], new_topics: set[int], bucket: datetime
+    ) -> dict[str, float]:
+        """Topic subjects of "new" topics with under 3 days of history: key -> buckets of history."""
+        cand = [k for k in keys if subjects[k].kind == "topic" and subjects[k].topic_id in new_topics]
+        if not cand:
+            return {}
+        first = self.store.first_bucket(cand)
+        out = {}
+        for k in cand:
+            start = first.get(k, bucket)
+            age = (bucket - start) / self.width
+            if age < 72 * 3600 / self.width.total_seconds():
+                out[k] = max(1.0, age)
+        return out
+
+    def _new_signal(
+        self, s: _Subject, young: bool, bucket: datetime, observed: float, expected: float, score: float,
+        model: TopicModel | None,
+    ) -> dict:
+        end = bucket + self.width
+        topic_id = s.topic_id
+        if topic_id is None and s.sku_id:
+            topic_id = self.store.top_topic(s.sku_id, bucket, end)
+        topic = model.by_id.get(topic_id) if (model is not None and topic_id is not None) else None
+        return {
+            "kind": "new_topic" if young else s.kind,
+            "subject": s.key,
+            "sku_id": s.sku_id,
+            "topic_id": s.topic_id,
+            "opened_bucket": bucket,
+            "last_bucket": bucket,
+            "observed": int(observed),
+            "expected": expected,
+            "score": score,
+            "peak_score": score,
+            "severity": severity(score, observed, expected, self.cfg),
+            "keywords": [w for w, _ in topic.keywords[:6]] if topic is not None else [],
+            "evidence": self.store.evidence(s.sku_id, s.topic_id, bucket, end),
+        }
+
+    @classmethod
+    def from_settings(cls, store: SignalStore, settings: Settings, model: Callable[[], TopicModel | None]) -> SpikeDetector:
+        width = settings.bucket_seconds
+        per_day = max(1, round(86400 / width))
+        cfg = SpikeConfig(
+            season=per_day if 86400 % width == 0 else 0,
+            history=max(2, round(settings.spike_history_days * 86400 / width)),
+            open_score=settings.spike_open_score,
+            min_count=settings.spike_min_complaints,
+            cooldown=settings.spike_cooldown_buckets,
+        )
+        return cls(store, cfg, width, model)
+
+    def replay(self, since: datetime, until: datetime) -> list[PassResult]:
+        """Judge every bucket in [since, until) in order, without the lease: backfills, benches
+        and the demo (the live pass only looks at buckets that just closed)."""
+        from voc_service.insights.buckets import bucket_start
+
+        out, bucket = [], bucket_start(since, int(self.width.total_seconds()))
+        while bucket < until:
+            out.append(self.judge_bucket(bucket))
+            bucket += self.width
+        return out
+
+    def run_due(self, now: datetime, grace: timedelta = timedelta(minutes=2), catch_up: int = 24 * 7) -> list[PassResult]:
+        """Judge every closed bucket not judged yet (at most ``catch_up``), holding the lease;
+        returns what was done (nothing when another replica holds the lease)."""
+        from voc_service.insights.buckets import bucket_start
+
+        newest = bucket_start(now - grace, int(self.width.total_seconds())) - self.width
+        held, last = self.store.acquire(JOB, self.holder, now, self.lease)
+        if not held:
+            return []
+        start = newest - self.width * (catch_up - 1) if last is None else max(last + self.width, newest - self.width * (catch_up - 1))
+        out = []
+        bucket = start
+        while bucket <= newest:
+            out.append(self.judge_bucket(bucket))
+            if not self.store.finish(JOB, self.holder, bucket):
+                log.warning("spike detection lease lost; another replica continues")
+                break
+            bucket += self.width
+        return out

@@ -1,0 +1,287 @@
+"""SQL of the spike detection pass: candidate subjects, history sums, signals and their events,
+and the job lease that makes one replica run the pass for a bucket.
+
+The lease is a row per job (holder, expiry) taken with one conditional UPDATE, which SQLite and
+PostgreSQL both run atomically: whoever's UPDATE matched holds it; a replica that dies stops
+renewing and another takes over when the lease expires.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from voc_service.store.schema import analyses, buckets, conversation_skus, jobs, signal_events, signals
+
+KINDS = ("sku", "topic", "sku_topic")
+
+
+@dataclass(slots=True)
+class SubjectCounts:
+    subject: str
+    kind: str
+    sku_id: str
+    topic_id: int | None
+    complaints: int
+    conversations: int
+
+
+@dataclass(slots=True)
+class SignalRow:
+    signal_id: int
+    kind: str
+    subject: str
+    sku_id: str
+    topic_id: int | None
+    opened_bucket: datetime
+    last_bucket: datetime
+    resolved_bucket: datetime | None
+    observed: int
+    expected: float
+    score: float
+    peak_score: float
+    severity: str
+    status: str
+    quiet: int
+    keywords: list[str]
+    evidence: list[str]
+    updated_at: datetime
+
+
+def _signal(r: sa.RowMapping) -> SignalRow:
+    d = dict(r)
+    d["keywords"] = json.loads(d["keywords"])
+    d["evidence"] = json.loads(d["evidence"])
+    return SignalRow(**d)
+
+
+class SignalStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- reads for the pass ------------------------------------------------------------------
+
+    def bucket_subjects(self, bucket: datetime, min_complaints: int) -> list[SubjectCounts]:
+        """Subjects with at least ``min_complaints`` complaints in ``bucket``: the only ones that
+        can open a signal there (a pass over 1 million SKUs judges a few hundred)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(buckets.c.subject, buckets.c.kind, buckets.c.sku_id, buckets.c.topic_id,
+                          buckets.c.complaints, buckets.c.conversations)
+                .where(buckets.c.bucket_start == bucket, buckets.c.kind.in_(KINDS),
+                       buckets.c.complaints >= min_complaints)
+            ).all()
+        return [SubjectCounts(*r) for r in rows]
+
+    def counts_of(self, subjects: list[str], bucket: datetime) -> dict[str, tuple[int, int]]:
+        """(complaints, conversations) of ``subjects`` in ``bucket`` (absent: none)."""
+        out: dict[str, tuple[int, int]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(subjects):
+                for s, c, n in conn.execute(
+                    sa.select(buckets.c.subject, buckets.c.complaints, buckets.c.conversations)
+                    .where(buckets.c.bucket_start == bucket, buckets.c.subject.in_(chunk))
+                ):
+                    out[s] = (c, n)
+        return out
+
+    def history(self, subjects: list[str], since: datetime, until: datetime) -> dict[str, tuple[float, ...]]:
+        """Per subject over [since, until): sums of c, n, c², c·n, n² (rate-mode sufficient statistics)."""
+        c, n = buckets.c.complaints, buckets.c.conversations
+        out: dict[str, tuple[float, ...]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(subjects):
+                for row in conn.execute(
+                    sa.select(buckets.c.subject, sa.func.sum(c), sa.func.sum(n), sa.func.sum(c * c),
+                              sa.func.sum(c * n), sa.func.sum(n * n))
+                    .where(buckets.c.subject.in_(chunk), buckets.c.bucket_start >= since, buckets.c.bucket_start < until)
+                    .group_by(buckets.c.subject)
+                ):
+                    out[row[0]] = tuple(float(v or 0) for v in row[1:])
+        return out
+
+    def first_bucket(self, subjects: list[str]) -> dict[str, datetime]:
+        with self.engine.connect() as conn:
+            out: dict[str, datetime] = {}
+            for chunk in _chunks(subjects):
+                out.update(
+                    conn.execute(
+                        sa.select(buckets.c.subject, sa.func.min(buckets.c.bucket_start))
+                        .where(buckets.c.subject.in_(chunk), buckets.c.conversations > 0)
+                        .group_by(buckets.c.subject)
+                    ).all()
+                )
+        return {k: v if v.tzinfo else v.replace(tzinfo=UTC) for k, v in out.items()}
+
+    def share(self, since: datetime, until: datetime) -> float:
+        """The global complaint share over a window (the prior every subject is shrunk toward)."""
+        with self.engine.connect() as conn:
+            c, n = conn.execute(
+                sa.select(sa.func.sum(buckets.c.complaints), sa.func.sum(buckets.c.conversations)).where(
+                    buckets.c.subject == "all", buckets.c.bucket_start >= since, buckets.c.bucket_start < until
+                )
+            ).one()
+        return float(c or 0) / float(n) if n else 0.0
+
+    def open_signals(self) -> list[SignalRow]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(signals).where(signals.c.status == "open").order_by(signals.c.signal_id))
+            return [_signal(r) for r in rows.mappings()]
+
+    def last_resolved(self, subjects: list[str]) -> dict[str, datetime]:
+        """When each subject's latest signal resolved (its cooldown runs from there)."""
+        out: dict[str, datetime] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(subjects):
+                out.update(
+                    conn.execute(
+                        sa.select(signals.c.subject, sa.func.max(signals.c.resolved_bucket))
+                        .where(signals.c.subject.in_(chunk), signals.c.resolved_bucket.is_not(None))
+                        .group_by(signals.c.subject)
+                    ).all()
+                )
+        return out
+
+    def evidence(
+        self, sku_id: str, topic_id: int | None, since: datetime, until: datetime, limit: int = 10
+    ) -> list[str]:
+        """Complaint conversations of the subject in the bucket: what a reviewer reads first."""
+        q = sa.select(analyses.c.conversation_id).where(
+            analyses.c.complaint.is_(True), analyses.c.occurred_at >= since, analyses.c.occurred_at < until
+        )
+        if topic_id is not None:
+            q = q.where(analyses.c.topic_id == topic_id)
+        if sku_id:
+            q = q.join(conversation_skus, conversation_skus.c.conversation_id == analyses.c.conversation_id).where(
+                conversation_skus.c.sku_id == sku_id
+            )
+        with self.engine.connect() as conn:
+            return list(conn.execute(q.order_by(analyses.c.conversation_id).limit(limit)).scalars())
+
+    def top_topic(self, sku_id: str, since: datetime, until: datetime) -> int | None:
+        """The topic most of a SKU's complaints in the window are about."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(buckets.c.topic_id)
+                .where(buckets.c.kind == "sku_topic", buckets.c.sku_id == sku_id,
+                       buckets.c.bucket_start >= since, buckets.c.bucket_start < until)
+                .group_by(buckets.c.topic_id)
+                .order_by(sa.func.sum(buckets.c.complaints).desc(), buckets.c.topic_id)
+                .limit(1)
+            ).scalar()
+
+    # --- writes of the pass ------------------------------------------------------------------
+
+    def record(self, opened: list[dict], updated: list[dict], resolved: list[dict], now: datetime) -> list[int]:
+        """One transaction: new signals, updates of open ones, resolutions, and an event for each
+        opening and resolution in that order. Returns the new signal ids."""
+        ids: list[int] = []
+        with self.engine.connect() as conn:
+            conn.info["write"] = True
+            with conn.begin():
+                for row in opened:
+                    sid = conn.execute(
+                        signals.insert().values(
+                            **{**row, "keywords": json.dumps(row["keywords"], ensure_ascii=False),
+                               "evidence": json.dumps(row["evidence"])},
+                            status="open", quiet=0, updated_at=now,
+                        )
+                    ).inserted_primary_key[0]
+                    ids.append(int(sid))
+                    conn.execute(signal_events.insert().values(signal_id=sid, kind="opened", created_at=now))
+                for row in updated:
+                    conn.execute(
+                        signals.update().where(signals.c.signal_id == row["signal_id"])
+                        .values(**{k: v for k, v in row.items() if k != "signal_id"}, updated_at=now)
+                    )
+                for row in resolved:
+                    conn.execute(
+                        signals.update().where(signals.c.signal_id == row["signal_id"])
+                        .values(**{k: v for k, v in row.items() if k != "signal_id"}, status="resolved", updated_at=now)
+                    )
+                    conn.execute(signal_events.insert().values(signal_id=row["signal_id"], kind="resolved", created_at=now))
+        return ids
+
+    # --- the job lease -------------------------------------------------------------------------
+
+    def acquire(self, job: str, holder: str, now: datetime, ttl: timedelta) -> tuple[bool, datetime | None]:
+        """Take (or renew) the job's lease; returns (held, newest bucket the job finished)."""
+        with self.engine.connect() as conn:
+            conn.info["write"] = True
+            with conn.begin():
+                if conn.execute(sa.select(jobs.c.name).where(jobs.c.name == job)).first() is None:
+                    conn.execute(jobs.insert().values(name=job, holder="", lease_until=None, last_bucket=None))
+                got = conn.execute(
+                    jobs.update()
+                    .where(jobs.c.name == job, sa.or_(jobs.c.holder == holder, jobs.c.lease_until.is_(None),
+                                                       jobs.c.lease_until < now))
+                    .values(holder=holder, lease_until=now + ttl)
+                ).rowcount
+                last = conn.execute(sa.select(jobs.c.last_bucket).where(jobs.c.name == job)).scalar()
+        return got == 1, last
+
+    def finish(self, job: str, holder: str, bucket: datetime) -> bool:
+        """Record that ``bucket`` is done, only while still holding the lease."""
+        with self.engine.connect() as conn:
+            conn.info["write"] = True
+            with conn.begin():
+                return conn.execute(
+                    jobs.update().where(jobs.c.name == job, jobs.c.holder == holder).values(last_bucket=bucket)
+                ).rowcount == 1
+
+    # --- reads for the API ---------------------------------------------------------------------
+
+    def list(
+        self, status: str = "", kind: str = "", sku_id: str = "", topic_id: int | None = None,
+        since: datetime | None = None, after_id: int | None = None, limit: int = 50,
+    ) -> list[SignalRow]:
+        """Newest first; ``after_id`` continues below that id (keyset paging)."""
+        q = sa.select(signals)
+        for col, value in ((signals.c.status, status), (signals.c.kind, kind), (signals.c.sku_id, sku_id)):
+            if value:
+                q = q.where(col == value)
+        if topic_id is not None:
+            q = q.where(signals.c.topic_id == topic_id)
+        if since is not None:
+            q = q.where(signals.c.opened_bucket >= since)
+        if after_id is not None:
+            q = q.where(signals.c.signal_id < after_id)
+        with self.engine.connect() as conn:
+            return [_signal(r) for r in conn.execute(q.order_by(signals.c.signal_id.desc()).limit(limit)).mappings()]
+
+    def events_after(self, event_id: int, limit: int = 500) -> list[tuple[int, str, SignalRow]]:
+        """Signal events after ``event_id`` in order, each with the signal as it is now."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(signal_events.c.event_id, signal_events.c.kind.label("event_kind"), signals)
+                .join(signals, signals.c.signal_id == signal_events.c.signal_id)
+                .where(signal_events.c.event_id > event_id)
+                .order_by(signal_events.c.event_id)
+                .limit(limit)
+            ).mappings().all()
+        out = []
+        for r in rows:
+            d = dict(r)
+            eid, ekind = d.pop("event_id"), d.pop("event_kind")
+            out.append((eid, ekind, _signal(d)))  # type: ignore[arg-type]
+        return out
+
+    def open_counts(self) -> list[tuple[str, str, int]]:
+        """(kind, severity, open signals): the metric's values, read at scrape time."""
+        with self.engine.connect() as conn:
+            return [
+                tuple(r)  # type: ignore[misc]
+                for r in conn.execute(
+                    sa.select(signals.c.kind, signals.c.severity, sa.func.count())
+                    .where(signals.c.status == "open")
+                    .group_by(signals.c.kind, signals.c.severity)
+                )
+            ]
+
+
+def _chunks(seq: list[str], size: int = 500) -> list[list[str]]:
+    return [seq[i : i + size] for i in range(0, len(seq), size)]
