@@ -373,6 +373,8 @@ def cmd_spikes(args: argparse.Namespace) -> int:
     else:
         write_rows(sys.stdout, series, result)
     alerts = sum(1 for a, b in zip([False, *(r.alert for r in result.rows)], (r.alert for r in result.rows)) if b and not a)
+    if series.backwards:
+        print(f"voc spikes: {series.backwards} timestamp(s) earlier than the row before; rows are judged in file order", file=sys.stderr)
     print(f"voc spikes: {len(result.rows)} rows, mode {result.mode}, {alerts} signal(s)", file=sys.stderr)
     return 0
 

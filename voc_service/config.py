@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     spike_history_days: float = Field(28.0, gt=0, description="history a spike decision reads")
     spike_cooldown_buckets: int = Field(6, ge=0, description="buckets after a signal resolves before its subject can open again")
 
+    metrics_worst_skus: int = Field(10, ge=0, le=200, description="SKUs with the worst index exported as metrics")
+    metrics_watch_skus: list[str] = Field(default_factory=list, description="SKUs whose index is always exported")
+
     # input limits (bad input gets INVALID_ARGUMENT / RESOURCE_EXHAUSTED, never a crash)
     max_message_bytes: int = Field(4 * 1024 * 1024, ge=1024)
     max_turns: int = Field(500, ge=1)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 from concurrent import futures
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
@@ -33,8 +35,10 @@ from voc_service.api.quality import QualityServicer
 from voc_service.config import Settings, resolve_workers
 from voc_service.pipeline import Pipeline
 from voc_service.store import open_store
+from voc_service.insights.detection import SpikeDetector
+from voc_service.store.signals import SignalStore
 from voc_service.store.topics import TopicRegistry
-from voc_service.topics.model import ModelFiles
+from voc_service.topics.model import ModelFiles, TopicModel
 from voc_service.workers import WorkerPool, reload_stage
 
 log = logging.getLogger(__name__)
@@ -70,6 +74,8 @@ class VocServer:
             raise
         self.metrics_port: int | None = None
         self._precision: telemetry.RulePrecisionCollector | None = None
+        self._insights_metrics: telemetry.InsightsCollector | None = None
+        self.detector = SpikeDetector.from_settings(SignalStore(self.store.engine), settings, self._topic_model)
         self._stopped = threading.Event()
 
     def _build_grpc(self, settings: Settings) -> None:
@@ -160,6 +166,43 @@ class VocServer:
             except Exception:  # noqa: BLE001 - a failed poll must not end the poller
                 log.exception("topic registry check failed; the model in use stays")
 
+    def _topic_model(self) -> TopicModel | None:
+        stage = self.pipeline.component("topic")
+        return None if stage is None else stage.model  # type: ignore[attr-defined]
+
+    def _watch_spikes(self) -> None:
+        """Judge closed buckets for complaint spikes (one replica at a time: the store's lease)."""
+        while not self._stopped.wait(self.settings.spike_check_seconds):
+            try:
+                t0 = time.perf_counter()
+                done = self.detector.run_due(datetime.now(UTC), timedelta(seconds=self.settings.spike_grace_seconds))
+                for result in done:
+                    telemetry.SPIKE_BUCKETS.inc()
+                    if result.opened or result.resolved:
+                        log.info(
+                            "spike pass",
+                            extra={"bucket": result.bucket.isoformat(), "judged": result.judged,
+                                   "opened": result.opened, "resolved": result.resolved},
+                        )
+                if done:
+                    telemetry.SPIKE_PASS_SECONDS.observe((time.perf_counter() - t0) / len(done))
+            except Exception:  # noqa: BLE001 - a failed pass is retried next time; the server goes on
+                log.exception("spike pass failed; the buckets stay unjudged and are retried")
+
+    def _worst_skus(self) -> list[tuple[str, float]]:
+        """The bounded SKU set exported as metrics: worst N (with some volume) + the watch list."""
+        from voc_service.insights.experience import SkuExperience
+        from voc_service.insights.index import IndexConfig
+        from voc_service.store.insights import InsightsStore
+
+        now = datetime.now(UTC)
+        skus = SkuExperience(InsightsStore(self.store.engine), IndexConfig(self.settings.index_prior_conversations))
+        ranked = skus.ranked(now - timedelta(days=7), now, None, 20, best_first=False)
+        chosen = {v.sku_id: v.index for v in ranked[: self.settings.metrics_worst_skus]}
+        watch = set(self.settings.metrics_watch_skus)
+        chosen.update({v.sku_id: v.index for v in skus.ranked(now - timedelta(days=7), now, None, 1, False) if v.sku_id in watch})
+        return sorted(chosen.items())
+
     def _release(self) -> None:
         if self.pool is not None:
             self.pool.close()
@@ -181,6 +224,8 @@ class VocServer:
 
             self._precision = telemetry.RulePrecisionCollector(QualityStore(self.store.engine).rule_counts)
             REGISTRY.register(self._precision)
+            self._insights_metrics = telemetry.InsightsCollector(self.detector.store.open_counts, self._worst_skus)
+            REGISTRY.register(self._insights_metrics)
         if self.settings.metrics_port >= 0:
             self.metrics_port = telemetry.start_metrics_server(self.settings.host, self.settings.metrics_port)
         self.grpc.start()
@@ -190,6 +235,8 @@ class VocServer:
             and self.pipeline.component("topic") is not None
         ):
             threading.Thread(target=self._watch_topic_registry, name="topic-registry", daemon=True).start()
+        if self.settings.spike_check_seconds > 0:
+            threading.Thread(target=self._watch_spikes, name="spike-pass", daemon=True).start()
         for name in ("", *SERVICE_NAMES):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         telemetry.READY.set(1)

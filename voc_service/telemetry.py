@@ -17,7 +17,10 @@ from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_se
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 RPC_HANDLED = Counter("voc_rpc_handled", "RPCs completed, by method and gRPC status code", ["method", "code"])
-RPC_SECONDS = Histogram("voc_rpc_duration_seconds", "RPC handling time", ["method"], buckets=_LATENCY_BUCKETS)
+RPC_SECONDS = Histogram(
+    "voc_rpc_duration_seconds", "RPC handling time, by method and gRPC status code", ["method", "code"],
+    buckets=_LATENCY_BUCKETS,
+)
 INGESTED = Counter("voc_ingest_conversations", "Conversations received for storage, by outcome", ["outcome"])
 STAGE_SECONDS = Histogram(
     "voc_stage_duration_seconds",
@@ -27,6 +30,8 @@ STAGE_SECONDS = Histogram(
 )
 REDACTIONS = Counter("voc_redactions", "Personal-data spans redacted, by kind", ["kind"])
 READY = Gauge("voc_ready", "1 while the server accepts requests")
+SPIKE_PASS_SECONDS = Histogram("voc_spike_pass_seconds", "Time to judge one bucket for complaint spikes", buckets=_LATENCY_BUCKETS)
+SPIKE_BUCKETS = Counter("voc_spike_buckets_judged", "Buckets judged for complaint spikes by this process")
 # Rule ids are validated identifiers from the configured packs (a bounded set), never free text.
 FINDINGS = Counter("voc_qa_findings", "QA findings in analysed conversations, by rule and severity", ["rule", "severity"])
 FLAGGED = Counter("voc_qa_flagged_conversations", "Analysed conversations that QA flagged for review")
@@ -58,6 +63,44 @@ class RulePrecisionCollector:
                 reviews.add_metric([rule, "false_positive"], c.reviewed - c.confirmed)
         yield precision
         yield reviews
+
+
+class InsightsCollector:
+    """voc_signals_open{kind,severity} and voc_sku_experience_index{sku} for a BOUNDED set of SKUs
+    (the worst N of the last 7 days plus a configured watch list; never one series per SKU of the
+    catalogue), read from the store at scrape time (every replica reports the same), cached for
+    ``ttl`` seconds so frequent scrapes do not rank the catalogue each time."""
+
+    def __init__(self, open_counts, worst_skus, ttl: float = 60.0) -> None:  # noqa: ANN001 - callables
+        self._open_counts = open_counts  # () -> [(kind, severity, count)]
+        self._worst_skus = worst_skus  # () -> [(sku_id, index)]
+        self._ttl = ttl
+        self._cached: tuple[float, list] | None = None
+
+    def collect(self):  # noqa: ANN201 - prometheus_client collector protocol
+        import time
+
+        from prometheus_client.core import GaugeMetricFamily
+
+        signals = GaugeMetricFamily("voc_signals_open", "Open complaint-spike signals, by kind and severity", labels=["kind", "severity"])
+        index = GaugeMetricFamily(
+            "voc_sku_experience_index", "SKU experience index 0-100 (worst N and watched SKUs only)", labels=["sku"]
+        )
+        try:
+            counts = {(k, s): n for k, s, n in self._open_counts()}
+            for kind in ("sku", "topic", "sku_topic", "new_topic"):  # every series exists, 0 when none
+                for sev in ("minor", "major", "critical"):
+                    signals.add_metric([kind, sev], counts.get((kind, sev), 0))
+            now = time.monotonic()
+            if self._cached is None or now - self._cached[0] > self._ttl:
+                self._cached = (now, self._worst_skus())
+            for sku, value in self._cached[1]:
+                index.add_metric([sku], value)
+        except Exception:  # noqa: BLE001 - a store hiccup must not break the scrape of every other metric
+            logging.getLogger(__name__).warning("insight metrics unavailable for this scrape")
+            return
+        yield signals
+        yield index
 
 
 def observe_stage(stage: str, seconds: float) -> None:

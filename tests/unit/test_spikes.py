@@ -85,5 +85,6 @@ def test_cli_series_round_trip_and_errors() -> None:
         read_series(io.StringIO("timestamp,value\n1,2\n"), "value", "total", "timestamp")
     with pytest.raises(InvalidInput, match="line 3"):
         read_series(io.StringIO("timestamp,value\n1,2\n2,abc\n"), "value", None, "timestamp")
-    with pytest.raises(InvalidInput, match="backwards"):
-        read_series(io.StringIO("timestamp,value\n5,2\n2,3\n"), "value", None, "timestamp")
+    assert read_series(io.StringIO("timestamp,value\n5,2\n2,3\n"), "value", None, "timestamp").backwards == 1
+    with pytest.raises(InvalidInput, match="line 2: total"):
+        read_series(io.StringIO("timestamp,value,total\n1,5,3\n"), "value", "total", "timestamp")

@@ -143,4 +143,4 @@ _CANCELLED = rpc_status.to_status(status_pb2.Status(code=code_pb2.CANCELLED, mes
 def _observe(method: str, status: grpc.Status | None, start: float) -> None:
     code = "OK" if status is None else status.code.name
     telemetry.RPC_HANDLED.labels(method, code).inc()
-    telemetry.RPC_SECONDS.labels(method).observe(time.perf_counter() - start)
+    telemetry.RPC_SECONDS.labels(method, code).observe(time.perf_counter() - start)

@@ -7,7 +7,8 @@ Thin: validates the window, reads the time buckets (store/insights.py) and the s
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +26,7 @@ from voc_service.pipeline import Pipeline
 from voc_service.store import ConversationStore
 from voc_service.store.insights import InsightsStore
 from voc_service.store.quality import decode_token, encode_token, page_size
+from voc_service.store.signals import SignalRow, SignalStore
 from voc_service.store.topics import TopicRegistry
 from voc_service.topics.model import OUTLIER, TopicModel
 
@@ -77,12 +79,17 @@ def trend(points: Sequence[tuple[datetime, Counts]], resolution: int) -> list[tu
 
 
 class InsightsServicer(pb_grpc.InsightsServiceServicer):
-    def __init__(self, pipeline: Pipeline, store: ConversationStore, settings: Settings) -> None:
+    def __init__(
+        self, pipeline: Pipeline, store: ConversationStore, settings: Settings, watch_poll_seconds: float = 0.5
+    ) -> None:
         self.pipeline = pipeline
         self.insights = InsightsStore(store.engine)
         self.registry = TopicRegistry(store.engine)
         self.bucket_seconds = settings.bucket_seconds
         self.skus = SkuExperience(self.insights, IndexConfig(prior_conversations=settings.index_prior_conversations))
+        self.signals = SignalStore(store.engine)
+        self.width = timedelta(seconds=settings.bucket_seconds)
+        self.watch_poll = watch_poll_seconds
 
     def _model(self) -> TopicModel | None:
         stage = self.pipeline.component("topic")
@@ -215,6 +222,56 @@ class InsightsServicer(pb_grpc.InsightsServiceServicer):
         page = views_after[:size]
         token = encode_token([page[-1].index, page[-1].sku_id]) if len(views_after) > size else ""
         return pb.ListSkuExperienceResponse(skus=[_sku_pb(v) for v in page], next_page_token=token, total=len(views))
+
+
+    # --- signals -------------------------------------------------------------------------------
+
+    def ListSignals(self, request: pb.ListSignalsRequest, context: grpc.ServicerContext) -> pb.ListSignalsResponse:
+        size = page_size(request.page_size)
+        after = decode_token(request.page_token, 1)
+        if request.kind and request.kind not in SIGNAL_KINDS:
+            raise InvalidInput("kind", f"one of {', '.join(SIGNAL_KINDS)}")
+        rows = self.signals.list(
+            status=_STATUS_FROM_PB.get(request.status, ""), kind=request.kind, sku_id=request.sku_id,
+            topic_id=request.topic_id if request.filter_topic else None,
+            since=from_timestamp(request.since) if request.HasField("since") else None,
+            after_id=int(after[0]) if after is not None else None, limit=size + 1,
+        )
+        token = encode_token([rows[size - 1].signal_id]) if len(rows) > size else ""
+        return pb.ListSignalsResponse(signals=[self._signal_pb(r) for r in rows[:size]], next_page_token=token)
+
+    def WatchSignals(self, request: pb.WatchSignalsRequest, context: grpc.ServicerContext) -> Iterator[pb.SignalEvent]:
+        """Events in commit order from the store (so every replica streams the same sequence),
+        polled while the caller listens; the stream ends when the caller cancels or the server stops."""
+        if request.after_sequence < 0:
+            raise InvalidInput("after_sequence", "must be >= 0")
+        seq = request.after_sequence
+        while context.is_active():
+            events = self.signals.events_after(seq)
+            for event_id, kind, row in events:
+                yield pb.SignalEvent(sequence=event_id, kind=_EVENT_KIND_TO_PB[kind], signal=self._signal_pb(row))
+                seq = event_id
+            if not events:
+                time.sleep(self.watch_poll)
+
+    def _signal_pb(self, r: SignalRow) -> pb.Signal:
+        out = pb.Signal(
+            signal_id=r.signal_id, kind=r.kind, sku_id=r.sku_id, topic_id=r.topic_id if r.topic_id is not None else 0,
+            has_topic=r.topic_id is not None, observed=r.observed, expected=r.expected, score=r.score,
+            peak_score=r.peak_score, severity=r.severity, status=_STATUS_TO_PB[r.status], keywords=r.keywords,
+            evidence_conversation_ids=r.evidence,
+        )
+        set_timestamp(out.window_start, r.opened_bucket)
+        set_timestamp(out.window_end, r.last_bucket + self.width)
+        if r.resolved_bucket is not None:
+            set_timestamp(out.resolved_at, r.resolved_bucket)
+        return out
+
+
+SIGNAL_KINDS = ("sku", "topic", "sku_topic", "new_topic")
+_STATUS_TO_PB = {"open": pb.Signal.OPEN, "resolved": pb.Signal.RESOLVED}
+_STATUS_FROM_PB = {v: k for k, v in _STATUS_TO_PB.items()}
+_EVENT_KIND_TO_PB = {"opened": pb.SignalEvent.OPENED, "resolved": pb.SignalEvent.RESOLVED}
 
 
 def _sku_pb(v: SkuView) -> pb.SkuExperience:

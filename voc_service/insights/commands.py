@@ -25,6 +25,7 @@ class Series:
     seconds: list[float]
     values: list[float]
     totals: list[float] | None
+    backwards: int = 0  # rows whose timestamp is earlier than the previous row's (judged in file order)
 
 
 def _parse_time(text: str, line: int) -> float:
@@ -61,14 +62,14 @@ def read_series(fh: IO[str], value_column: str, total_column: str | None, time_c
         line = reader.line_num
         seconds = _parse_time(row[time_column] or "", line)
         if out.seconds and seconds < out.seconds[-1]:
-            raise InvalidInput(f"line {line}: {time_column}", "timestamps must not go backwards")
+            out.backwards += 1  # real exports repeat an hour (DST, re-sent batches): keep the row
         out.timestamps.append(row[time_column])
         out.seconds.append(seconds)
         out.values.append(_number(row[value_column] or "", line, value_column))
         if out.totals is not None and total_column:
             total = _number(row[total_column] or "", line, total_column)
-            if total < 0:
-                raise InvalidInput(f"line {line}: {total_column}", "must not be negative")
+            if total < 0 or total < out.values[-1]:
+                raise InvalidInput(f"line {line}: {total_column}", "must be >= 0 and >= the value (complaints are part of the traffic)")
             out.totals.append(total)
     if not out.values:
         raise InvalidInput("csv", "no data rows")

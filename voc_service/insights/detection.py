@@ -80,11 +80,15 @@ class SpikeDetector:
 
     def judge_bucket(self, bucket: datetime) -> PassResult:
         cfg, result = self.cfg, PassResult(bucket)
+        since = bucket - self.width * cfg.history
+        # too little history to know what is normal (a new deployment's first days): nothing
+        # opens, but open signals can still resolve
+        warm = self.store.history_buckets(since, bucket) >= cfg.min_history
         model = self.model()
         new_topics = {x.topic_id for x in model.lineage if x.kind == "new"} if model is not None else set()
         subjects = {
             s.subject: _Subject(s.subject, s.kind, s.sku_id, s.topic_id, s.complaints, s.conversations)
-            for s in self.store.bucket_subjects(bucket, int(np.ceil(cfg.min_count)))
+            for s in (self.store.bucket_subjects(bucket, int(np.ceil(cfg.min_count))) if warm else [])
         }
         for sig in self.store.open_signals():
             subj = subjects.setdefault(sig.subject, _Subject(sig.subject, sig.kind, sig.sku_id, sig.topic_id))
@@ -95,8 +99,15 @@ class SpikeDetector:
         if not subjects:
             return result
         keys = sorted(subjects)
-        since = bucket - self.width * cfg.history
-        hist = self.store.history(keys, since, bucket)
+        # an open incident is judged against the normal before it: its own buckets would make
+        # the spike look normal (share and over-dispersion) and resolve it while it still runs
+        hist = self.store.history([k for k in keys if subjects[k].open is None], since, bucket)
+        by_start: dict[datetime, list[str]] = {}
+        for k in keys:
+            if subjects[k].open is not None:
+                by_start.setdefault(subjects[k].open.opened_bucket, []).append(k)  # type: ignore[union-attr]
+        for opened_at, group in by_start.items():
+            hist.update(self.store.history(group, opened_at - self.width * cfg.history, opened_at))
         h = RateHistory(*(np.array([hist.get(k, (0.0,) * 5)[i] for k in keys]) for i in range(5)))
         now_c = np.array([subjects[k].complaints for k in keys])
         now_n = np.array([subjects[k].conversations for k in keys])

@@ -9,7 +9,8 @@ Expected count, by what is known about the subject:
 - ``rate`` — complaints and the subject's own traffic (conversations): expected = traffic now ×
   the subject's complaint share over its history, shrunk toward a prior share (the global one in
   the service) by ``prior_weight`` conversations. A sale day with twice the conversations expects
-  twice the complaints: it is a spike only when the SHARE rises.
+  twice the complaints: it is a spike only when the SHARE rises. Tail: beta-binomial (complaints
+  out of conversations, over-dispersion from the history).
 - ``count`` — complaint counts without traffic: a seasonal profile, the trimmed mean (largest
   dropped) of the same hour over the last ``cycles`` days, or the same hour of the week once three
   weeks of history exist; a spike of a few hours is one value per hour-of-day and is trimmed away,
@@ -17,7 +18,8 @@ Expected count, by what is known about the subject:
 - ``value`` — a series that is not counts (NAB's CPU, latency, temperature): the same seasonal
   profile, trimmed at both ends.
 
-Score = −log10 of the tail probability of the observation: negative binomial for counts (Poisson
+Score = −log10 of the tail probability of the observation: beta-binomial in rate mode, negative
+binomial for counts (Poisson
 plus an over-dispersion term estimated from the history's residuals under the same baseline), a
 normal tail on MAD-scaled residuals for values. A signal OPENS when the score reaches
 ``open_score`` and (counts) at least ``min_count`` were observed, ``min_excess`` above expected;
@@ -100,6 +102,24 @@ def _neg_binomial_score(x: np.ndarray, mu: np.ndarray, inv_k: np.ndarray) -> np.
     return np.clip(-out / np.log(10.0), 0.0, MAX_SCORE)
 
 
+def _beta_binomial_score(x: np.ndarray, n: np.ndarray, p: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """-log10 P(X >= x) for X ~ BetaBinomial(n, mean p, intra-class correlation rho); binomial
+    when rho = 0. Complaints are a share of the conversations: with a share as high as 30 %, a
+    Poisson or negative-binomial tail (variance >= n p) would be too wide (binomial: n p (1 - p))."""
+    x = np.ceil(np.minimum(x, n))
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    n_int = np.round(n).astype(np.int64)
+    out = np.zeros_like(p, dtype=float)
+    binom = rho <= 1e-6
+    if binom.any():
+        out[binom] = stats.binom.logsf(x[binom] - 1, n_int[binom], p[binom])
+    bb = ~binom
+    if bb.any():
+        scale = (1 - rho[bb]) / rho[bb]
+        out[bb] = np.log(np.maximum(stats.betabinom.sf(x[bb] - 1, n_int[bb], p[bb] * scale, (1 - p[bb]) * scale), 1e-300))
+    return np.clip(-out / np.log(10.0), 0.0, MAX_SCORE)
+
+
 def _over_dispersion(obs: np.ndarray, fitted: np.ndarray) -> np.ndarray:
     """1/k of a negative binomial from the history's residuals (method of moments, top 2 %
     of squared residuals trimmed so a past spike does not make every future one look normal)."""
@@ -141,11 +161,15 @@ def judge_rate(
         share = np.divide(h.c, h.n, out=np.zeros_like(h.c), where=h.n > 0)
     else:
         share = (h.c + cfg.prior_weight * np.asarray(prior_share, dtype=float)) / (h.n + cfg.prior_weight)
-    expected = np.asarray(now_total, dtype=float) * share
-    excess = h.cc - 2 * share * h.cn + share**2 * h.nn - share * h.n
-    den = share**2 * h.nn
-    inv_k = np.clip(np.divide(excess, den, out=np.zeros_like(den), where=den > 0), 0.0, 5.0)
-    return Judgement(expected, _neg_binomial_score(np.asarray(now, dtype=float), expected, inv_k))
+    n_now = np.asarray(now_total, dtype=float)
+    expected = n_now * share
+    # beta-binomial over-dispersion rho from the history's residuals:
+    # sum((c - n p)^2) = n p (1-p) * (1 + (n-1) rho), summed over buckets
+    q = share * (1 - share)
+    resid = h.cc - 2 * share * h.cn + share**2 * h.nn
+    den = q * (h.nn - h.n)
+    rho = np.clip(np.divide(resid - q * h.n, den, out=np.zeros_like(den), where=den > 0), 0.0, 0.5)
+    return Judgement(expected, _beta_binomial_score(np.asarray(now, dtype=float), n_now, share, rho))
 
 
 def judge(mode: str, hist: np.ndarray, now: np.ndarray, cfg: SpikeConfig) -> Judgement:

@@ -117,6 +117,18 @@ class SignalStore:
                 )
         return {k: v if v.tzinfo else v.replace(tzinfo=UTC) for k, v in out.items()}
 
+    def history_buckets(self, since: datetime, until: datetime) -> int:
+        """Buckets with any conversation in [since, until): how much history there is at all."""
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count()).where(
+                        buckets.c.subject == "all", buckets.c.conversations > 0,
+                        buckets.c.bucket_start >= since, buckets.c.bucket_start < until,
+                    )
+                ).scalar_one()
+            )
+
     def share(self, since: datetime, until: datetime) -> float:
         """The global complaint share over a window (the prior every subject is shrunk toward)."""
         with self.engine.connect() as conn:

@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
@@ -272,3 +273,99 @@ class ListSkuExperienceResponse(_message.Message):
     next_page_token: str
     total: int
     def __init__(self, skus: _Optional[_Iterable[_Union[SkuExperience, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
+
+class Signal(_message.Message):
+    __slots__ = ("signal_id", "kind", "sku_id", "topic_id", "has_topic", "window_start", "window_end", "observed", "expected", "score", "peak_score", "severity", "status", "keywords", "evidence_conversation_ids", "resolved_at")
+    class Status(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STATUS_UNSPECIFIED: _ClassVar[Signal.Status]
+        OPEN: _ClassVar[Signal.Status]
+        RESOLVED: _ClassVar[Signal.Status]
+    STATUS_UNSPECIFIED: Signal.Status
+    OPEN: Signal.Status
+    RESOLVED: Signal.Status
+    SIGNAL_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SKU_ID_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_ID_FIELD_NUMBER: _ClassVar[int]
+    HAS_TOPIC_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_START_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_END_FIELD_NUMBER: _ClassVar[int]
+    OBSERVED_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    PEAK_SCORE_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    KEYWORDS_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_CONVERSATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_AT_FIELD_NUMBER: _ClassVar[int]
+    signal_id: int
+    kind: str
+    sku_id: str
+    topic_id: int
+    has_topic: bool
+    window_start: _timestamp_pb2.Timestamp
+    window_end: _timestamp_pb2.Timestamp
+    observed: int
+    expected: float
+    score: float
+    peak_score: float
+    severity: str
+    status: Signal.Status
+    keywords: _containers.RepeatedScalarFieldContainer[str]
+    evidence_conversation_ids: _containers.RepeatedScalarFieldContainer[str]
+    resolved_at: _timestamp_pb2.Timestamp
+    def __init__(self, signal_id: _Optional[int] = ..., kind: _Optional[str] = ..., sku_id: _Optional[str] = ..., topic_id: _Optional[int] = ..., has_topic: _Optional[bool] = ..., window_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., window_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., observed: _Optional[int] = ..., expected: _Optional[float] = ..., score: _Optional[float] = ..., peak_score: _Optional[float] = ..., severity: _Optional[str] = ..., status: _Optional[_Union[Signal.Status, str]] = ..., keywords: _Optional[_Iterable[str]] = ..., evidence_conversation_ids: _Optional[_Iterable[str]] = ..., resolved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListSignalsRequest(_message.Message):
+    __slots__ = ("status", "kind", "sku_id", "topic_id", "filter_topic", "since", "page_size", "page_token")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SKU_ID_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_ID_FIELD_NUMBER: _ClassVar[int]
+    FILTER_TOPIC_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    status: Signal.Status
+    kind: str
+    sku_id: str
+    topic_id: int
+    filter_topic: bool
+    since: _timestamp_pb2.Timestamp
+    page_size: int
+    page_token: str
+    def __init__(self, status: _Optional[_Union[Signal.Status, str]] = ..., kind: _Optional[str] = ..., sku_id: _Optional[str] = ..., topic_id: _Optional[int] = ..., filter_topic: _Optional[bool] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListSignalsResponse(_message.Message):
+    __slots__ = ("signals", "next_page_token")
+    SIGNALS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    signals: _containers.RepeatedCompositeFieldContainer[Signal]
+    next_page_token: str
+    def __init__(self, signals: _Optional[_Iterable[_Union[Signal, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class WatchSignalsRequest(_message.Message):
+    __slots__ = ("after_sequence",)
+    AFTER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    after_sequence: int
+    def __init__(self, after_sequence: _Optional[int] = ...) -> None: ...
+
+class SignalEvent(_message.Message):
+    __slots__ = ("sequence", "kind", "signal")
+    class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        KIND_UNSPECIFIED: _ClassVar[SignalEvent.Kind]
+        OPENED: _ClassVar[SignalEvent.Kind]
+        RESOLVED: _ClassVar[SignalEvent.Kind]
+    KIND_UNSPECIFIED: SignalEvent.Kind
+    OPENED: SignalEvent.Kind
+    RESOLVED: SignalEvent.Kind
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SIGNAL_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    kind: SignalEvent.Kind
+    signal: Signal
+    def __init__(self, sequence: _Optional[int] = ..., kind: _Optional[_Union[SignalEvent.Kind, str]] = ..., signal: _Optional[_Union[Signal, _Mapping]] = ...) -> None: ...

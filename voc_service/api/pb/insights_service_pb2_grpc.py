@@ -63,6 +63,16 @@ class InsightsServiceStub:
                 request_serializer=voc_dot_v1_dot_insights__service__pb2.ListSkuExperienceRequest.SerializeToString,
                 response_deserializer=voc_dot_v1_dot_insights__service__pb2.ListSkuExperienceResponse.FromString,
                 _registered_method=True)
+        self.ListSignals = channel.unary_unary(
+                '/voc.v1.InsightsService/ListSignals',
+                request_serializer=voc_dot_v1_dot_insights__service__pb2.ListSignalsRequest.SerializeToString,
+                response_deserializer=voc_dot_v1_dot_insights__service__pb2.ListSignalsResponse.FromString,
+                _registered_method=True)
+        self.WatchSignals = channel.unary_stream(
+                '/voc.v1.InsightsService/WatchSignals',
+                request_serializer=voc_dot_v1_dot_insights__service__pb2.WatchSignalsRequest.SerializeToString,
+                response_deserializer=voc_dot_v1_dot_insights__service__pb2.SignalEvent.FromString,
+                _registered_method=True)
 
 
 class InsightsServiceServicer:
@@ -109,6 +119,21 @@ class InsightsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSignals(self, request, context):
+        """Complaint-spike signals, newest first (filters, keyset paging).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchSignals(self, request, context):
+        """Every signal change (opened, resolved) in commit order, then new ones as they happen.
+        Resume with after_sequence = the last sequence received: no gap, no duplicate.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InsightsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -136,6 +161,16 @@ def add_InsightsServiceServicer_to_server(servicer, server):
                     servicer.ListSkuExperience,
                     request_deserializer=voc_dot_v1_dot_insights__service__pb2.ListSkuExperienceRequest.FromString,
                     response_serializer=voc_dot_v1_dot_insights__service__pb2.ListSkuExperienceResponse.SerializeToString,
+            ),
+            'ListSignals': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSignals,
+                    request_deserializer=voc_dot_v1_dot_insights__service__pb2.ListSignalsRequest.FromString,
+                    response_serializer=voc_dot_v1_dot_insights__service__pb2.ListSignalsResponse.SerializeToString,
+            ),
+            'WatchSignals': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchSignals,
+                    request_deserializer=voc_dot_v1_dot_insights__service__pb2.WatchSignalsRequest.FromString,
+                    response_serializer=voc_dot_v1_dot_insights__service__pb2.SignalEvent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -277,6 +312,60 @@ class InsightsService:
             '/voc.v1.InsightsService/ListSkuExperience',
             voc_dot_v1_dot_insights__service__pb2.ListSkuExperienceRequest.SerializeToString,
             voc_dot_v1_dot_insights__service__pb2.ListSkuExperienceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSignals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/voc.v1.InsightsService/ListSignals',
+            voc_dot_v1_dot_insights__service__pb2.ListSignalsRequest.SerializeToString,
+            voc_dot_v1_dot_insights__service__pb2.ListSignalsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchSignals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/voc.v1.InsightsService/WatchSignals',
+            voc_dot_v1_dot_insights__service__pb2.WatchSignalsRequest.SerializeToString,
+            voc_dot_v1_dot_insights__service__pb2.SignalEvent.FromString,
             options,
             channel_credentials,
             insecure,
