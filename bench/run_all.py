@@ -22,6 +22,10 @@ FULL = [
     ["bench_dialogues.py"],
     ["bench_sentiment.py"],
     ["bench_qa.py", "--conversations", "20000", "--runs", "3"],
+    ["bench_topics.py"],
+    ["bench_buckets.py", "--conversations", "20000", "--pairs", "5"],
+    ["bench_spikes_nab.py"],
+    ["bench_spikes_nab.py", "--voc-args", "--direction both"],
 ]
 QUICK = [
     ["bench_throughput.py", "--conversations", "3000", "--runs", "1"],

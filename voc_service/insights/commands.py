@@ -96,6 +96,8 @@ def run_backtest(series: Series, overrides: dict[str, object], mode: str | None)
     base = SpikeConfig(
         season=season, history=max(30, int(days * per_day)), min_history=2 * season if season else 30,
         recent=per_day if season else 24,
+        # hysteresis and cooldown in time, not rows: 30 minutes quiet resolves, 6 hours of cooldown
+        close_after=max(2, round(per_day / 48)), cooldown=max(6, round(per_day / 4)),
     )
     cfg = SpikeConfig(**{**{f: getattr(base, f) for f in SpikeConfig.__slots__}, **{k: v for k, v in overrides.items() if v is not None}})
     return backtest(series.values, cfg, series.totals, mode), cfg

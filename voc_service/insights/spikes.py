@@ -65,9 +65,12 @@ class Judgement:
     score: np.ndarray
 
 
-def _profile(hist: np.ndarray, cfg: SpikeConfig, trim_low: bool) -> tuple[np.ndarray, np.ndarray]:
+def _profile(hist: np.ndarray, cfg: SpikeConfig, trim_low: bool) -> tuple[np.ndarray, np.ndarray, float, int]:
     """Seasonal baseline from ``hist`` [S, L]: (expected for the bucket right after it [S],
-    expected of each of the history's last columns [S, K] for the residuals)."""
+    expected of each of the history's last columns [S, K] for the residuals, and the factor by
+    which the residuals' variance understates the variance of a NEW observation around the
+    expected value: residuals are measured against a mean they are part of (x (c / (c - 1))),
+    and the mean itself is uncertain (x (1 + 1 / c)), for c values averaged; and the period)."""
     S, L = hist.shape
     if cfg.weekly and cfg.season and L >= 3 * 7 * cfg.season:
         period, cycles = 7 * cfg.season, min(4, L // (7 * cfg.season))
@@ -84,7 +87,21 @@ def _profile(hist: np.ndarray, cfg: SpikeConfig, trim_low: bool) -> tuple[np.nda
         prof = block.mean(axis=1)
     # column L (the bucket judged) has the phase of the block's first column
     fitted = np.broadcast_to(prof[:, None, :], block.shape).reshape(S, period * cycles)
-    return prof[:, 0], fitted
+    used = cycles - (1 if cycles >= 4 else 0) - (1 if (trim_low and cycles >= 5) else 0)
+    inflate = (used + 1) / (used - 1) if used > 1 else 4.0
+    return prof[:, 0], fitted, inflate, period
+
+
+def _near_phase(resid: np.ndarray, period: int) -> np.ndarray:
+    """The residuals of the phases within 1/24 of a period of the judged one (an hour for a daily
+    profile, seven for a weekly one): noise differs by time of day (a busy afternoon is noisier
+    than the night), so one pooled spread flags every busy hour."""
+    if period <= 1:
+        return resid
+    w = max(1, period // 24)
+    block = resid.reshape(resid.shape[0], -1, period)
+    phases = np.unique(np.r_[np.arange(0, w + 1), np.arange(period - w, period)] % period)
+    return block[:, :, phases].reshape(resid.shape[0], -1)
 
 
 def _neg_binomial_score(x: np.ndarray, mu: np.ndarray, inv_k: np.ndarray) -> np.ndarray:
@@ -178,17 +195,28 @@ def judge(mode: str, hist: np.ndarray, now: np.ndarray, cfg: SpikeConfig) -> Jud
     hist = np.asarray(hist, dtype=float)
     now = np.asarray(now, dtype=float)
     if mode == "count":
-        expected, fitted = _profile(hist, cfg, trim_low=False)
+        expected, fitted, inflate, _period = _profile(hist, cfg, trim_low=False)
         obs = hist[:, hist.shape[1] - fitted.shape[1] :]
-        return Judgement(expected, _neg_binomial_score(now, expected, _over_dispersion(obs, fitted)))
+        # predictive variance = inflate x (mu + mu^2/k): as a negative binomial, 1/k' below
+        mu = np.maximum(expected, 1e-3)
+        inv_k = _over_dispersion(obs, fitted) * inflate + (inflate - 1) / mu
+        return Judgement(expected, _neg_binomial_score(now, expected, np.clip(inv_k, 0.0, 5.0)))
     if mode == "value":
-        expected, fitted = _profile(hist, cfg, trim_low=True)
-        resid = hist[:, hist.shape[1] - fitted.shape[1] :] - fitted
-        scale = 1.4826 * np.median(np.abs(resid), axis=1)
+        expected, fitted, inflate, period = _profile(hist, cfg, trim_low=True)
+        signed = (hist[:, hist.shape[1] - fitted.shape[1] :] - fitted) * np.sqrt(inflate)
+        resid = np.abs(signed)
+        scale = 1.4826 * np.median(_near_phase(resid, period), axis=1)
         scale = np.maximum(scale, 1e-9 + 1e-6 * np.abs(expected))
-        z = (now - expected) / scale
-        z = np.abs(z) if cfg.direction == "both" else z
-        return Judgement(expected, np.clip(-stats.norm.logsf(z) / np.log(10.0), 0.0, MAX_SCORE))
+        dev = now - expected
+        both = cfg.direction == "both"
+        z = np.abs(dev) / scale if both else dev / scale
+        log_p = stats.norm.logsf(z)
+        # a series with recurring bursts (a nightly batch job's CPU) has heavier tails than a
+        # normal: the share of its own history at least this far out bounds the probability below
+        past = (resid if both else signed) >= (np.abs(dev) if both else dev)[:, None]
+        freq = past.mean(axis=1)
+        log_p = np.maximum(log_p, np.log(np.maximum(freq, 1e-300)))
+        return Judgement(expected, np.clip(-log_p / np.log(10.0), 0.0, MAX_SCORE))
     raise ValueError(f"unknown mode {mode!r} for a dense history (count or value)")
 
 
