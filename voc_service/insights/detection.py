@@ -38,10 +38,16 @@ SEVERITIES = ("minor", "major", "critical")
 
 
 def severity(score: float, observed: float, expected: float, cfg: SpikeConfig) -> str:
-    """critical: far beyond chance (score >= 2x the opening score) AND at least 3x the expected
-    count; major: one of those; minor: just over the opening threshold."""
-    far, big = score >= 2 * cfg.open_score, observed >= 3 * max(expected, 1.0)
-    return "critical" if far and big else "major" if far or big else "minor"
+    """By impact, once a signal opened (it is already improbable): critical = at least 3x the
+    expected complaints AND at least 2x min_count of them extra (a real number of unhappy
+    customers, not 3 instead of 1); major = at least 2x expected, or far beyond chance (score
+    at least twice the opening score); minor = the rest."""
+    excess = observed - expected
+    if observed >= 3 * max(expected, 1e-9) and excess >= 2 * cfg.min_count:
+        return "critical"
+    if observed >= 2 * max(expected, 1e-9) or score >= 2 * cfg.open_score:
+        return "major"
+    return "minor"
 
 
 @dataclass(slots=True)
