@@ -141,13 +141,14 @@ def test_sku_experience_ranks_and_explains(setup, ingested) -> None:
                 ipb.ListSkuExperienceRequest(window=window, page_size=5, page_token=ranked.next_page_token)
             )
             seen.extend(ranked.skus)
-        assert [s.sku_id for s in seen] == [s.sku_id for s in sorted(seen, key=lambda s: (s.index, s.sku_id))]
+        # worst first by the interval's upper bound (docs/insights.md)
+        assert [s.sku_id for s in seen] == [s.sku_id for s in sorted(seen, key=lambda s: (s.index_high, s.sku_id))]
         assert {s.sku_id: [s.conversations, s.complaints] for s in seen} == per_sku
         for s in seen:
             assert s.category and s.index_low <= s.index <= s.index_high
             assert s.components.raw_complaint_share == pytest.approx(s.complaints / s.conversations)
         best = insights.ListSkuExperience(ipb.ListSkuExperienceRequest(window=window, best_first=True, page_size=500))
-        assert [s.sku_id for s in best.skus] == [s.sku_id for s in reversed(seen)]
+        assert [s.sku_id for s in best.skus] == [s.sku_id for s in sorted(seen, key=lambda s: (-s.index_low, s.sku_id))]
         category = seen[0].category
         only = insights.ListSkuExperience(ipb.ListSkuExperienceRequest(window=window, category=category, page_size=500))
         assert only.skus and {s.category for s in only.skus} == {category}

@@ -20,7 +20,7 @@ from voc_service.api.pb import insights_service_pb2_grpc as pb_grpc
 from voc_service.config import Settings
 from voc_service.domain import InvalidInput, NotFound
 from voc_service.insights.buckets import Counts, bucket_start
-from voc_service.insights.experience import SkuExperience, SkuView
+from voc_service.insights.experience import SkuExperience, SkuView, rank_key
 from voc_service.insights.index import IndexConfig
 from voc_service.pipeline import Pipeline
 from voc_service.store import ConversationStore
@@ -215,12 +215,12 @@ class InsightsServicer(pb_grpc.InsightsServiceServicer):
             window.since, window.until, request.category or None, request.min_conversations, request.best_first
         )
         if after is not None:
-            key = (-after[0] if request.best_first else after[0], after[1])
-            views_after = [v for v in views if ((-v.index if request.best_first else v.index), v.sku_id) > key]
+            key = (float(after[0]), str(after[1]))
+            views_after = [v for v in views if rank_key(v, request.best_first) > key]
         else:
             views_after = views
         page = views_after[:size]
-        token = encode_token([page[-1].index, page[-1].sku_id]) if len(views_after) > size else ""
+        token = encode_token(list(rank_key(page[-1], request.best_first))) if len(views_after) > size else ""
         return pb.ListSkuExperienceResponse(skus=[_sku_pb(v) for v in page], next_page_token=token, total=len(views))
 
 

@@ -72,7 +72,7 @@ class SkuExperience:
     ) -> list[SkuView]:
         rows = [r for r in self.store.sku_sums(since, until, category=category) if r["conversations"] >= max(1, min_conversations)]
         views = self._views(rows, since, until)
-        return sorted(views, key=lambda v: ((-v.index if best_first else v.index), v.sku_id))
+        return sorted(views, key=lambda v: rank_key(v, best_first))
 
     def trend(self, sku_id: str, category: str, points: list[tuple[datetime, Counts]], since: datetime, until: datetime) -> list[tuple[datetime, float, Counts]]:
         """The index of each trend point, shrunk toward the same prior as the window's."""
@@ -84,6 +84,14 @@ class SkuExperience:
         stacked = _stack([prior] * len(points))
         got = experience(sums, stacked, self.cfg)
         return [(start, float(got.index[i]), c) for i, (start, c) in enumerate(points)]
+
+
+def rank_key(v: SkuView, best_first: bool) -> tuple[float, str]:
+    """Worst first by the interval's UPPER bound, best first by its LOWER bound: a SKU is listed
+    among the worst only when even its optimistic value is bad, and among the best only when even
+    its pessimistic value is good, so a SKU with two conversations (a wide interval) can neither
+    top nor bottom a ranking, whatever its two conversations said."""
+    return (-v.low, v.sku_id) if best_first else (v.high, v.sku_id)
 
 
 def _view(row: dict, e: Experience, base: np.ndarray, i: int) -> SkuView:

@@ -111,7 +111,7 @@ def global_prior(total: Sums) -> Prior:
 
 
 def experience(s: Sums, prior: Prior, cfg: IndexConfig) -> Experience:
-    m = cfg.prior_conversations
+    m = max(cfg.prior_conversations, 1e-9)  # 0 = no shrinkage; still defined for empty subjects
     p = (s.complaints + m * prior.complaint_share) / (s.conversations + m)
     sent = (s.sentiment_sum + m * prior.sentiment) / (s.sentiment_n + m)
     f = (s.flagged + m * prior.flagged_share) / (s.conversations + m)
