@@ -12,7 +12,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from voc_service.api.convert import conversation_to_pb
@@ -24,7 +24,7 @@ from voc_service.api.pb import quality_service_pb2_grpc as qpb_grpc
 from voc_service.client import channel, ingest
 from voc_service.launcher import ServerProcess, sqlite_url
 from voc_service.store import open_store
-from voc_service.synth import Generated, GeneratorConfig, generate
+from voc_service.synth import Generated, GeneratorConfig, SpikeSpec, generate
 
 ROLE_ZH = {"CUSTOMER": "客户", "AGENT": "客服", "BOT": "机器人", "SYSTEM": "系统"}
 
@@ -34,9 +34,10 @@ def _h(title: str) -> None:
 
 
 def run_demo(n: int = 3000, seed: int = 7) -> int:
-    _h("1. Generate a day of conversations")
+    _h("1. Generate three days of conversations (day 2 a sale day, a complaint spike on day 3)")
     t0 = time.perf_counter()
-    items = list(generate(GeneratorConfig(seed=seed, days=1.0, conversations_per_day=n, n_skus=300)))
+    cfg, spike = _scenario(n, seed)
+    items = list(generate(cfg))
     turns = sum(len(i.conversation.turns) for i in items)
     planted = Counter(p.kind for i in items for p in i.labels.pii)
     print(
@@ -80,7 +81,10 @@ def run_demo(n: int = 3000, seed: int = 7) -> int:
                 _h("7. Topics (InsightsService: what customers talk about, which SKUs it hits)")
                 _report_topics(chan, items)
 
-                _h("8. Analysed examples (Analyze, include_tokens)")
+                _h("8. SKU experience and complaint spikes (InsightsService)")
+                _report_skus_and_spikes(chan, url, cfg, spike)
+
+                _h("9. Analysed examples (Analyze, include_tokens)")
                 stub = pb_grpc.AnalysisServiceStub(chan)
                 examples = [i for i in items if i.labels.pii][:1] + [i for i in items if i.labels.complaint][:1]
                 examples += [i for i in items if not i.labels.pii and not i.labels.complaint][:1]
@@ -90,13 +94,78 @@ def run_demo(n: int = 3000, seed: int = 7) -> int:
                     )
                     _print_analysis(item, reply.analysis)
 
-            _h("9. Service metrics (scraped from /metrics)")
+            _h("10. Service metrics (scraped from /metrics)")
             _report_metrics(server.metrics_port)
         finally:
             code = server.terminate()
-            _h("10. Graceful shutdown (SIGTERM)")
+            _h("11. Graceful shutdown (SIGTERM)")
             print(f"exit code {code}; last log line: {server.log_lines[-1] if server.log_lines else ''}")
     return 0
+
+
+def _scenario(n: int, seed: int) -> tuple[GeneratorConfig, SpikeSpec]:
+    """Three days of n conversations a day over 300 SKUs; day 2 a sale day (twice the traffic,
+    the same complaint share); from 10:00 on day 3, four hours of 8x the complaints on the most
+    popular SKU."""
+    from voc_service.synth import build_catalog
+    from voc_service.synth.traffic import TrafficModel
+
+    cfg = GeneratorConfig(seed=seed, days=3.0, conversations_per_day=n, n_skus=300, sale_days=[1])
+    catalog = build_catalog(cfg.n_skus, cfg.seed)
+    top = catalog[TrafficModel(catalog, cfg).by_popularity[0]]
+    spike = SpikeSpec(sku_id=top.sku_id, intent=None, start=cfg.start + timedelta(days=2, hours=10), hours=4,
+                      complaint_multiplier=8.0)
+    cfg.spikes = [spike]
+    return cfg, spike
+
+
+def _report_skus_and_spikes(chan, url: str, cfg: GeneratorConfig, spike: SpikeSpec) -> None:  # noqa: ANN001
+    """The spike pass replayed over the three days (the live pass judges buckets as they close;
+    these are backfilled), then what product teams read: worst SKUs, the signals, one SKU."""
+    from voc_service.api.convert import set_timestamp
+    from voc_service.api.pb import insights_service_pb2 as ipb
+    from voc_service.api.pb import insights_service_pb2_grpc as ipb_grpc
+    from voc_service.config import Settings
+    from voc_service.insights.detection import SpikeDetector
+    from voc_service.store.signals import SignalStore
+
+    from voc_service.store.topics import TopicRegistry
+    from voc_service.topics.model import TopicModel
+
+    store = open_store(url, migrate=False)
+    registry = TopicRegistry(store.engine)
+    active = registry.active_version()
+    model = TopicModel.from_files(registry.files(active)) if active else None
+    detector = SpikeDetector.from_settings(SignalStore(store.engine), Settings(), lambda: model)
+    t0 = time.perf_counter()
+    end = cfg.start + timedelta(days=cfg.days)
+    passes = detector.replay(cfg.start, end)
+    print(f"spike pass replayed over {len(passes)} hourly buckets in {time.perf_counter() - t0:.1f}s")
+    insights = ipb_grpc.InsightsServiceStub(chan)
+    window = ipb.Window(resolution_seconds=86400)
+    set_timestamp(window.since, cfg.start)
+    set_timestamp(window.until, end)
+    worst = insights.ListSkuExperience(ipb.ListSkuExperienceRequest(window=window, min_conversations=30, page_size=5))
+    print(f"worst SKUs of {worst.total} with >= 30 conversations (index 0-100, 95 % interval; ranked by its upper bound):")
+    for s in worst.skus:
+        print(f"  SKU {s.sku_id} ({s.category}): {s.index:.1f} [{s.index_low:.1f}, {s.index_high:.1f}], "
+              f"{s.conversations} conversations, complaints {s.components.raw_complaint_share:.0%}, "
+              f"sentiment {s.components.raw_sentiment:+.2f}, flagged {s.components.flagged_share:.0%}")
+    signals = insights.ListSignals(ipb.ListSignalsRequest(page_size=20)).signals
+    sale = cfg.start + timedelta(days=1)
+    on_sale = [x for x in signals if sale <= x.window_start.ToDatetime(tzinfo=UTC) < sale + timedelta(days=1)]
+    print(f"signals: {len(signals)} (injected: SKU {spike.sku_id}, {spike.start:%m-%d %H:%M} UTC for {spike.hours} h); "
+          f"on the sale day (twice the traffic): {len(on_sale)}")
+    for x in signals[:6]:
+        subject = " × ".join(p for p in (f"SKU {x.sku_id}" if x.sku_id else "", f"topic {x.topic_id}" if x.has_topic else "") if p)
+        print(f"  #{x.signal_id} {x.kind} {subject}: {x.window_start.ToDatetime():%m-%d %H:%M} UTC, "
+              f"{x.observed} complaints vs {x.expected:.1f} expected, score {x.score:.1f}, {x.severity}, "
+              f"{ipb.Signal.Status.Name(x.status).lower()}; keywords {' '.join(x.keywords[:4]) or '-'}; "
+              f"evidence {', '.join(x.evidence_conversation_ids[:3])}")
+    one = insights.GetSkuExperience(ipb.GetSkuExperienceRequest(sku_id=spike.sku_id, window=window))
+    print(f"SKU {spike.sku_id}: index {one.index:.1f} (its category's {one.prior_index:.1f}); per day: "
+          + ", ".join(f"{p.index:.1f} ({p.complaints}/{p.conversations})" for p in one.trend)
+          + "; complaints about: " + ", ".join(f"{t.label or t.topic_id} {t.complaints}" for t in one.top_complaint_topics[:3]))
 
 
 def _fit_topics(url: str, n: int, seed: int) -> None:
