@@ -91,7 +91,9 @@ class SpikeDetector:
         # opens, but open signals can still resolve
         warm = self.store.history_buckets(since, bucket) >= cfg.min_history
         model = self.model()
-        new_topics = {x.topic_id for x in model.lineage if x.kind == "new"} if model is not None else set()
+        # "new" only means emerging after a refit: every topic of a first fit is "new" too
+        refit = model is not None and bool(model.previous_version)
+        new_topics = {x.topic_id for x in model.lineage if x.kind == "new"} if refit else set()  # type: ignore[union-attr]
         subjects = {
             s.subject: _Subject(s.subject, s.kind, s.sku_id, s.topic_id, s.complaints, s.conversations)
             for s in (self.store.bucket_subjects(bucket, int(np.ceil(cfg.min_count))) if warm else [])
