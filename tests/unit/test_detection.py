@@ -72,3 +72,34 @@ def test_the_lease_lets_one_runner_judge_a_bucket(tmp_path: Path) -> None:
     later = now + timedelta(hours=1)  # a's lease expired: b takes over where a stopped
     assert [r.bucket.hour for r in b.run_due(later)] == [12]
     assert a.run_due(later + timedelta(minutes=1)) == []  # now b holds it
+
+
+def test_a_new_topic_whose_complaints_grow_is_a_new_topic_signal(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from voc_service.topics.model import Lineage
+
+    store = open_store(f"sqlite:///{tmp_path / 'n.db'}")
+    rng = random.Random(4)
+    batch = []
+    for h in range(6 * 24):  # six days of ordinary traffic on topic 2
+        at = START + timedelta(hours=h)
+        batch += [analysed_item(f"o-{h}-{k}", ["A"], topic=2, complaint=rng.random() < 0.1, at=at) for k in range(30)]
+    # topic 7 appears on day 5 with 1-2 complaints an hour, then grows to 12 an hour
+    for h in range(4 * 24, 6 * 24):
+        at = START + timedelta(hours=h)
+        complaints = 12 if h >= 5 * 24 + 20 else rng.randint(1, 2)
+        batch += [analysed_item(f"n-{h}-{k}", ["B"], topic=7, complaint=k < complaints, at=at) for k in range(14)]
+    store.save_batch(batch)
+    refit = SimpleNamespace(lineage=[Lineage("kept", 2), Lineage("new", 7)], previous_version="topics@1", by_id={})
+    signals = SignalStore(store.engine)
+    SpikeDetector.from_settings(signals, Settings(), lambda: refit).replay(START, START + timedelta(days=6))
+    got = [(s.kind, s.subject, s.opened_bucket) for s in signals.list(limit=50)]
+    assert ("new_topic", "topic:7", START + timedelta(days=5, hours=20)) in got, got
+    # the same topic from a first fit (every topic "new") is judged as an ordinary topic
+    first = SimpleNamespace(lineage=[Lineage("new", 2), Lineage("new", 7)], previous_version="", by_id={})
+    store2 = open_store(f"sqlite:///{tmp_path / 'f.db'}")
+    store2.save_batch(batch)
+    signals2 = SignalStore(store2.engine)
+    SpikeDetector.from_settings(signals2, Settings(), lambda: first).replay(START, START + timedelta(days=6))
+    assert not [s for s in signals2.list(limit=50) if s.kind == "new_topic"]

@@ -125,7 +125,7 @@ class SpikeDetector:
         for i, k in enumerate(keys):
             if k in young:  # a new topic: growth against its own short history, not a share
                 mean = h.c[i] / max(1.0, young[k])
-                expected[i] = max(mean, cfg.min_count / 2)
+                expected[i] = max(mean, 1.0)  # at least one complaint a bucket: a quiet start is no baseline
                 scores[i] = min(300.0, -stats.poisson.logsf(now_c[i] - 1, expected[i]) / np.log(10))
         result.judged = len(keys)
         cooled = self.store.last_resolved([k for k in keys if subjects[k].open is None])
