@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
@@ -99,3 +99,28 @@ def analysed_item(
         topic=None if topic is None else TopicAssignment(topic, "物流", 0.9, "m@1"),
     )
     return conv, analysis
+
+
+def _spike_conversation(cid: str, sku: str, at: datetime, complaint: bool) -> conversation_pb2.Conversation:
+    conv = conversation_pb2.Conversation(conversation_id=cid, sku_ids=[sku], channel="app")
+    conv.started_at.FromDatetime(at)
+    texts = ["屏幕坏了，我要投诉" if complaint else "请问这个什么时候发货", "您好，马上为您处理"]
+    for i, text in enumerate(texts):
+        turn = conv.turns.add(role=conversation_pb2.CUSTOMER if i == 0 else conversation_pb2.AGENT, text=text)
+        turn.sent_at.FromDatetime(at + timedelta(seconds=10 * i))
+    return conv
+
+
+def spike_history(now: datetime, spiking: str = "100045612378", quiet: str = "") -> list[conversation_pb2.Conversation]:
+    """Four days before ``now`` (hour-aligned) of 16 conversations an hour per SKU with 1
+    complaint; the last three closed hours of ``spiking`` have 10 complaints out of 16 (a critical
+    spike); ``quiet`` (optional) stays ordinary. Deterministic: the same verdicts whenever it runs."""
+    out = []
+    for h in range(4 * 24, 0, -1):
+        hour = now - timedelta(hours=h)
+        for sku in (s for s in (spiking, quiet) if s):
+            complaints = 10 if (h <= 3 and sku == spiking) else 1
+            out.extend(
+                _spike_conversation(f"{sku}-{h}-{k}", sku, hour + timedelta(minutes=3 * k), k < complaints) for k in range(16)
+            )
+    return out

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import grpc
 import pytest
-from conftest import LIMIT_ENV
+from conftest import LIMIT_ENV, spike_history
 
 from voc_service.api.pb import analysis_service_pb2 as pb
-from voc_service.api.pb import analysis_service_pb2_grpc, conversation_pb2
+from voc_service.api.pb import analysis_service_pb2_grpc
 from voc_service.launcher import ServerProcess, sqlite_url
 
 RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
@@ -40,31 +40,6 @@ def test_alert_rules_pass_their_promtool_unit_tests() -> None:
     assert done.returncode == 0 and "SUCCESS" in done.stdout, done.stdout + done.stderr
 
 
-def _conversation(cid: str, at: datetime, complaint: bool) -> conversation_pb2.Conversation:
-    conv = conversation_pb2.Conversation(conversation_id=cid, sku_ids=["100045612378"], channel="app")
-    conv.started_at.FromDatetime(at)
-    for i, (role, text) in enumerate(
-        [
-            (conversation_pb2.CUSTOMER, "屏幕坏了，我要投诉" if complaint else "请问这个什么时候发货"),
-            (conversation_pb2.AGENT, "您好，马上为您处理"),
-        ]
-    ):
-        turn = conv.turns.add(role=role, text=text)
-        turn.sent_at.FromDatetime(at + timedelta(seconds=10 * i))
-    return conv
-
-
-def _history(now: datetime) -> list[conversation_pb2.Conversation]:
-    """Four days of one SKU: 16 conversations an hour, 1 complaint; the last three closed hours
-    10 complaints out of 16 (a critical spike: 10x the expected complaints)."""
-    out = []
-    for h in range(4 * 24, 0, -1):
-        hour = now - timedelta(hours=h)
-        complaints = 10 if h <= 3 else 1
-        out.extend(_conversation(f"p-{h}-{k}", hour + timedelta(minutes=3 * k), k < complaints) for k in range(16))
-    return out
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -82,7 +57,7 @@ def spiking_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
         with grpc.insecure_channel(loader.target) as chan:
             acks = list(
                 analysis_service_pb2_grpc.AnalysisServiceStub(chan).Ingest(
-                    iter(pb.IngestRequest(conversation=c) for c in _history(now))
+                    iter(pb.IngestRequest(conversation=c) for c in spike_history(now))
                 )
             )
         assert all(a.outcome == pb.STORED for a in acks)
