@@ -103,3 +103,24 @@ def test_a_new_topic_whose_complaints_grow_is_a_new_topic_signal(tmp_path: Path)
     signals2 = SignalStore(store2.engine)
     SpikeDetector.from_settings(signals2, Settings(), lambda: first).replay(START, START + timedelta(days=6))
     assert not [s for s in signals2.list(limit=50) if s.kind == "new_topic"]
+
+
+def test_a_share_that_is_always_higher_at_night_is_no_spike(tmp_path: Path) -> None:
+    """Night owls complain more, every night, for every SKU: the time-of-day factor (from everyone's
+    history) expects it; the same share in the afternoon is a spike."""
+    store = open_store(f"sqlite:///{tmp_path / 'h.db'}")
+    rng = random.Random(6)
+    batch = []
+    afternoon = START + timedelta(days=8, hours=7)  # 15:00 Beijing
+    for h in range(9 * 24):
+        at = START + timedelta(hours=h)
+        night = (at.hour + 8) % 24 < 5  # 00:00-05:00 Beijing
+        for sku in ("A", "B", "C"):
+            for k in range(30):
+                share = 0.40 if night else 0.55 if (sku == "A" and afternoon <= at < afternoon + timedelta(hours=2)) else 0.10
+                batch.append(analysed_item(f"{sku}-{h}-{k}", [sku], topic=None, complaint=rng.random() < share, at=at))
+    store.save_batch(batch)
+    signals = SignalStore(store.engine)
+    SpikeDetector.from_settings(signals, Settings(), lambda: None).replay(START, START + timedelta(days=9))
+    opened = {(s.subject, s.opened_bucket) for s in signals.list(limit=50)}
+    assert opened == {("sku:A", afternoon)}, opened

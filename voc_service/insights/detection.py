@@ -107,24 +107,15 @@ class SpikeDetector:
         if not subjects:
             return result
         keys = sorted(subjects)
-        # an open incident is judged against the normal before it: its own buckets would make
-        # the spike look normal (share and over-dispersion) and resolve it while it still runs
-        hist = self.store.history([k for k in keys if subjects[k].open is None], since, bucket)
-        by_start: dict[datetime, list[str]] = {}
-        for k in keys:
-            if subjects[k].open is not None:
-                by_start.setdefault(subjects[k].open.opened_bucket, []).append(k)  # type: ignore[union-attr]
-        for opened_at, group in by_start.items():
-            hist.update(self.store.history(group, opened_at - self.width * cfg.history, opened_at))
-        h = RateHistory(*(np.array([hist.get(k, (0.0,) * 5)[i] for k in keys]) for i in range(5)))
+        h, now_factor = self._history(keys, since, bucket)
         now_c = np.array([subjects[k].complaints for k in keys])
         now_n = np.array([subjects[k].conversations for k in keys])
-        judged = judge_rate(h, now_c, now_n, cfg, prior_share=self.store.share(since, bucket))
+        judged = judge_rate(h, now_c, now_n, cfg, prior_share=self.store.share(since, bucket), now_factor=now_factor)
         expected, scores = judged.expected, judged.score
         young = self._young_new_topics(keys, subjects, new_topics, bucket)
         for i, k in enumerate(keys):
             if k in young:  # a new topic: growth against its own short history, not a share
-                mean = h.c[i] / max(1.0, young[k])
+                mean = h.c[i].sum() / max(1.0, young[k])
                 expected[i] = max(mean, 1.0)  # at least one complaint a bucket: a quiet start is no baseline
                 scores[i] = min(300.0, -stats.poisson.logsf(now_c[i] - 1, expected[i]) / np.log(10))
         result.judged = len(keys)
@@ -152,6 +143,54 @@ class SpikeDetector:
         result.opened = self.store.record(opened, updated, resolved, now)
         result.resolved = [r["signal_id"] for r in resolved]
         return result
+
+    def _history(self, keys: list[str], since: datetime, bucket: datetime) -> tuple[RateHistory, float]:
+        """Dense history of the candidates, their past incidents masked (an open incident is
+        judged against the normal before it, a resolved one does not make the subject deaf for
+        weeks), and the time-of-day factor of the complaint share from everyone's history."""
+        L = self.cfg.history
+        c, n = np.zeros((len(keys), L)), np.zeros((len(keys), L))
+        skip = np.zeros((len(keys), L), dtype=bool)
+        rows = self.store.history([*keys, "all"], since, bucket)
+        col = {k: i for i, k in enumerate(keys)}
+
+        def index(t: datetime) -> int:
+            return int((t - since) / self.width)
+
+        for key, items in rows.items():
+            if key not in col:
+                continue
+            for start, cc, nn in items:
+                j = index(start)
+                if 0 <= j < L:
+                    c[col[key], j], n[col[key], j] = cc, nn
+        for key, windows in self.store.incident_windows(keys).items():
+            for opened, last in windows:
+                lo, hi = max(0, index(opened)), min(L, index(last) + 1)
+                if lo < hi:
+                    skip[col[key], lo:hi] = True
+        factor, now_factor = self._hour_factors(rows.get("all", []), since, bucket)
+        return RateHistory(c, n, factor, skip), now_factor
+
+    def _hour_factors(self, rows: list[tuple[datetime, int, int]], since: datetime, bucket: datetime) -> tuple[np.ndarray, float]:
+        """Complaint share by hour of the (Beijing) day relative to the all-day share, from the
+        "all" subject (so every subject shares one well-estimated profile), shrunk toward 1 with
+        200 conversations' weight. Buckets of a day or more have no hour of day: factor 1."""
+        L, width = self.cfg.history, int(self.width.total_seconds())
+        if 86400 % width or width >= 86400:
+            return np.ones(L), 1.0
+        per_day = 86400 // width
+        phase = lambda t: int(((t - since) / self.width + _phase0(since, width)) % per_day)  # noqa: E731
+        c, n = np.zeros(per_day), np.zeros(per_day)
+        for start, cc, nn in rows:
+            c[phase(start)] += cc
+            n[phase(start)] += nn
+        total = c.sum() / n.sum() if n.sum() else 0.0
+        if total <= 0:
+            return np.ones(L), 1.0
+        by_phase = (c + 200 * total) / (n + 200) / total
+        cols = (np.arange(L) + round(_phase0(since, width))) % per_day
+        return by_phase[cols], float(by_phase[phase(bucket)])
 
     def _young_new_topics(
         self, keys: list[str], subjects: dict[str, _Subject], new_topics: set[int], bucket: datetime
@@ -237,3 +276,11 @@ class SpikeDetector:
                 break
             bucket += self.width
         return out
+
+
+def _phase0(since: datetime, width: int) -> float:
+    """Bucket phase (in buckets since Beijing midnight) of ``since``."""
+    from voc_service.insights.buckets import ALIGN_OFFSET
+
+    local = since.astimezone(UTC) + ALIGN_OFFSET
+    return (local.hour * 3600 + local.minute * 60 + local.second) / width

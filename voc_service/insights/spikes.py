@@ -133,7 +133,14 @@ def _beta_binomial_score(x: np.ndarray, n: np.ndarray, p: np.ndarray, rho: np.nd
     bb = ~binom
     if bb.any():
         scale = (1 - rho[bb]) / rho[bb]
-        out[bb] = np.log(np.maximum(stats.betabinom.sf(x[bb] - 1, n_int[bb], p[bb] * scale, (1 - p[bb]) * scale), 1e-300))
+        a, b = p[bb] * scale, (1 - p[bb]) * scale
+        sf = stats.betabinom.sf(x[bb] - 1, n_int[bb], a, b)
+        logs = np.log(np.where(sf > 0, sf, 1.0))
+        # beyond double precision the survival function is 0: sum the tail's log-pmf instead
+        for j in np.flatnonzero(sf <= 0):
+            ks = np.arange(x[bb][j], n_int[bb][j] + 1)
+            logs[j] = float(np.logaddexp.reduce(stats.betabinom.logpmf(ks, n_int[bb][j], a[j], b[j])))
+        out[bb] = logs
     return np.clip(-out / np.log(10.0), 0.0, MAX_SCORE)
 
 
@@ -153,40 +160,56 @@ def _over_dispersion(obs: np.ndarray, fitted: np.ndarray) -> np.ndarray:
 
 @dataclass(slots=True)
 class RateHistory:
-    """What rate mode needs of a subject's history, as sums (so the service's pass reads a few
-    aggregates per subject from SQL instead of a dense series): complaints c and traffic n."""
+    """A subject's history for rate mode, dense (oldest first): complaints ``c`` and conversations
+    ``n`` per bucket [S, L]; ``factor`` [L] the expected share of each bucket relative to the
+    all-hours share (time of day: night shoppers complain more, and everyone's night does);
+    ``skip`` [S, L] buckets that are not normal for the subject (its own past incidents)."""
 
     c: np.ndarray
     n: np.ndarray
-    cc: np.ndarray  # sum of c^2
-    cn: np.ndarray  # sum of c*n
-    nn: np.ndarray  # sum of n^2
+    factor: np.ndarray
+    skip: np.ndarray
 
     @classmethod
     def of(cls, hist: np.ndarray, hist_total: np.ndarray) -> RateHistory:
-        c, n = np.asarray(hist, dtype=float), np.asarray(hist_total, dtype=float)
-        return cls(c.sum(axis=1), n.sum(axis=1), (c * c).sum(axis=1), (c * n).sum(axis=1), (n * n).sum(axis=1))
+        c, n = np.atleast_2d(np.asarray(hist, dtype=float)), np.atleast_2d(np.asarray(hist_total, dtype=float))
+        return cls(c, n, np.ones(c.shape[1]), np.zeros(c.shape, dtype=bool))
 
 
 def judge_rate(
-    h: RateHistory, now: np.ndarray, now_total: np.ndarray, cfg: SpikeConfig, prior_share: np.ndarray | float | None = None
+    h: RateHistory, now: np.ndarray, now_total: np.ndarray, cfg: SpikeConfig,
+    prior_share: np.ndarray | float | None = None, now_factor: float = 1.0,
 ) -> Judgement:
-    """Rate mode over many subjects: expected = traffic now x the history's complaint share
-    (shrunk toward ``prior_share`` when given); over-dispersion from the history's residuals,
-    computed from the sums: sum((c - n p)^2 - n p) = cc - 2p cn + p^2 nn - p n."""
-    if prior_share is None:
-        share = np.divide(h.c, h.n, out=np.zeros_like(h.c), where=h.n > 0)
-    else:
-        share = (h.c + cfg.prior_weight * np.asarray(prior_share, dtype=float)) / (h.n + cfg.prior_weight)
+    """Rate mode: expected = conversations now x the subject's complaint share (over its normal
+    history, shrunk toward ``prior_share``) x the time-of-day factor now. Robust: the subject's
+    past incidents and any bucket more than 3 sigma above the first estimate are left out of the
+    share and of the over-dispersion, so one spike neither hides the next hours of itself nor
+    makes the subject deaf for the weeks its history remembers it."""
+    expected_base = h.n * h.factor[None, :]
+    keep = ~h.skip
+    share = _share(h.c, expected_base, keep, cfg, prior_share)
+    mu = expected_base * share[:, None]
+    sd = np.sqrt(np.maximum(mu * (1 - np.minimum(h.factor[None, :] * share[:, None], 0.99)), 1e-9))
+    keep &= h.c <= mu + 3 * sd + 1  # one trimming pass: outlying buckets are not "normal"
+    share = _share(h.c, expected_base, keep, cfg, prior_share)
+    p = np.clip(share[:, None] * h.factor[None, :], 1e-6, 0.99)
+    mu = h.n * p
+    q = p * (1 - p)
+    resid = np.where(keep, (h.c - mu) ** 2 - h.n * q, 0.0).sum(axis=1)
+    den = np.where(keep, h.n * (h.n - 1) * q, 0.0).sum(axis=1)
+    rho = np.clip(np.divide(resid, den, out=np.zeros_like(den), where=den > 0), 0.0, 0.5)
     n_now = np.asarray(now_total, dtype=float)
-    expected = n_now * share
-    # beta-binomial over-dispersion rho from the history's residuals:
-    # sum((c - n p)^2) = n p (1-p) * (1 + (n-1) rho), summed over buckets
-    q = share * (1 - share)
-    resid = h.cc - 2 * share * h.cn + share**2 * h.nn
-    den = q * (h.nn - h.n)
-    rho = np.clip(np.divide(resid - q * h.n, den, out=np.zeros_like(den), where=den > 0), 0.0, 0.5)
-    return Judgement(expected, _beta_binomial_score(np.asarray(now, dtype=float), n_now, share, rho))
+    p_now = np.clip(share * now_factor, 1e-6, 0.99)
+    return Judgement(n_now * p_now, _beta_binomial_score(np.asarray(now, dtype=float), n_now, p_now, rho))
+
+
+def _share(
+    c: np.ndarray, base: np.ndarray, keep: np.ndarray, cfg: SpikeConfig, prior: np.ndarray | float | None
+) -> np.ndarray:
+    num, den = np.where(keep, c, 0.0).sum(axis=1), np.where(keep, base, 0.0).sum(axis=1)
+    if prior is None:
+        return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+    return (num + cfg.prior_weight * np.asarray(prior, dtype=float)) / (den + cfg.prior_weight)
 
 
 def judge(mode: str, hist: np.ndarray, now: np.ndarray, cfg: SpikeConfig) -> Judgement:
@@ -286,7 +309,7 @@ def backtest(
             continue
         if mode == "rate":
             assert tot is not None
-            j = judge_rate(RateHistory.of(x[None, lo:t], tot[None, lo:t]), x[t : t + 1], tot[t : t + 1], cfg)
+            j = judge_rate(RateHistory.of(x[lo:t], tot[lo:t]), x[t : t + 1], tot[t : t + 1], cfg)
         else:
             j = judge(mode, x[None, lo:t], x[t : t + 1], cfg)
         e, s = float(j.expected[0]), float(j.score[0])

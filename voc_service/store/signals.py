@@ -89,19 +89,32 @@ class SignalStore:
                     out[s] = (c, n)
         return out
 
-    def history(self, subjects: list[str], since: datetime, until: datetime) -> dict[str, tuple[float, ...]]:
-        """Per subject over [since, until): sums of c, n, c², c·n, n² (rate-mode sufficient statistics)."""
-        c, n = buckets.c.complaints, buckets.c.conversations
-        out: dict[str, tuple[float, ...]] = {}
+    def history(self, subjects: list[str], since: datetime, until: datetime) -> dict[str, list[tuple[datetime, int, int]]]:
+        """Per subject, its buckets in [since, until) with conversations: (start, complaints,
+        conversations). Only candidates are read (a few hundred subjects a pass)."""
+        out: dict[str, list[tuple[datetime, int, int]]] = {}
         with self.engine.connect() as conn:
             for chunk in _chunks(subjects):
-                for row in conn.execute(
-                    sa.select(buckets.c.subject, sa.func.sum(c), sa.func.sum(n), sa.func.sum(c * c),
-                              sa.func.sum(c * n), sa.func.sum(n * n))
-                    .where(buckets.c.subject.in_(chunk), buckets.c.bucket_start >= since, buckets.c.bucket_start < until)
-                    .group_by(buckets.c.subject)
+                for subject, start, c, n in conn.execute(
+                    sa.select(buckets.c.subject, buckets.c.bucket_start, buckets.c.complaints, buckets.c.conversations)
+                    .where(buckets.c.subject.in_(chunk), buckets.c.bucket_start >= since,
+                           buckets.c.bucket_start < until, buckets.c.conversations > 0)
                 ):
-                    out[row[0]] = tuple(float(v or 0) for v in row[1:])
+                    out.setdefault(subject, []).append((start, c, n))
+        return out
+
+    def incident_windows(self, subjects: list[str]) -> dict[str, list[tuple[datetime, datetime]]]:
+        """Each subject's signals as (opened bucket, newest bucket judged while open): the
+        buckets that were not normal for it."""
+        out: dict[str, list[tuple[datetime, datetime]]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(subjects):
+                for subject, start, last in conn.execute(
+                    sa.select(signals.c.subject, signals.c.opened_bucket, signals.c.last_bucket).where(
+                        signals.c.subject.in_(chunk)
+                    )
+                ):
+                    out.setdefault(subject, []).append((start, last))
         return out
 
     def first_bucket(self, subjects: list[str]) -> dict[str, datetime]:
