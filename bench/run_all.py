@@ -26,6 +26,8 @@ FULL = [
     ["bench_buckets.py", "--conversations", "20000", "--pairs", "5"],
     ["bench_spikes_nab.py"],
     ["bench_spikes_nab.py", "--voc-args", "--direction both"],
+    ["bench_index.py", "--per-category", "1500"],
+    ["bench_spikes_generated.py"],
 ]
 QUICK = [
     ["bench_throughput.py", "--conversations", "3000", "--runs", "1"],
