@@ -129,3 +129,11 @@ def test_cli_fit_writes_a_model(tmp_path: Path, capsys: pytest.CaptureFixture[st
     out = json.loads(capsys.readouterr().out)
     assert out["topics"] >= 2 and out["version"] == TopicModel.load(tmp_path / "m").version
     assert main(["topics", "fit", "--jsonl", str(src), "--model-dir", str(tmp_path / "x"), "--nr-topics", "0"]) == 2
+
+
+def test_fit_sample_assigns_the_rest_like_the_served_model(corpus) -> None:
+    docs, texts, _ = corpus
+    model, labels = fit_topics(docs, texts, FitConfig(fit_sample=300, clustering_params={"n_clusters": 6}, **FAST))
+    assert len(labels) == len(docs) and sum(t.size for t in model.topics) == sum(1 for x in labels if x != OUTLIER)
+    served = [a.topic_id for a in model.assign(docs, texts)]
+    assert sum(1 for a, b in zip(labels, served, strict=True) if a == b) / len(docs) > 0.9
