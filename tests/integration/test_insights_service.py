@@ -33,13 +33,18 @@ CFG = GeneratorConfig(seed=31, days=1, conversations_per_day=240, n_skus=12)
 
 
 def _fit(tmp: Path, name: str, seed: int, clusters: int, previous: TopicModel | None = None) -> tuple[Path, str]:
-    docs, texts, _ = conversation_documents(
-        g.conversation for g in generate(GeneratorConfig(seed=seed, days=1, conversations_per_day=500))
+    """A model fitted on the day before CFG's conversations, with CFG's catalogue (its SKUs are
+    the fit's classes for topics_per_class)."""
+    skus: list[str] = []
+    day_before = GeneratorConfig(  # same seed: same catalogue; fit 41 on the day before, 42 two days before
+        seed=CFG.seed, start=CFG.start - timedelta(days=seed - 40), days=1, conversations_per_day=500, n_skus=CFG.n_skus
     )
+    docs, texts, _ = conversation_documents((g.conversation for g in generate(day_before)), skus=skus)
     model, _ = fit_topics(
         docs, texts,
         FitConfig(reduction="none", clustering="kmeans", clustering_params={"n_clusters": clusters}, seed=seed),
         previous=previous,
+        classes=skus,
     )
     directory = tmp / name
     return directory, model.save(directory)
@@ -113,6 +118,8 @@ def test_registered_model_is_served_and_counts_equal_a_recount(setup, ingested) 
         probs = [e.probability for e in detail.examples]
         assert probs == sorted(probs, reverse=True)
         assert detail.fit_examples and detail.topic.conversations == top.conversations
+        # topics_per_class of the fit: the topic's words within the SKUs it was fitted on
+        assert any(s.fit_keywords for s in detail.skus)
         # a re-send of everything moves nothing
         acks = list(stub.Ingest(iter(pb.IngestRequest(conversation=c) for c in convs)))
         assert all(a.outcome == pb.UPDATED for a in acks)

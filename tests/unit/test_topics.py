@@ -4,6 +4,7 @@ assignment, stable ids across refits, and the `topic` stage."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -137,3 +138,23 @@ def test_fit_sample_assigns_the_rest_like_the_served_model(corpus) -> None:
     assert len(labels) == len(docs) and sum(t.size for t in model.topics) == sum(1 for x in labels if x != OUTLIER)
     served = [a.topic_id for a in model.assign(docs, texts)]
     assert sum(1 for a, b in zip(labels, served, strict=True) if a == b) / len(docs) > 0.9
+
+
+def test_topics_per_class_describes_each_topic_within_its_biggest_skus() -> None:
+    items = list(generate(GeneratorConfig(seed=4, days=1, conversations_per_day=700, n_skus=20)))
+    skus: list[str] = []
+    docs, texts, _ = conversation_documents((g.conversation for g in items), skus=skus)
+    assert len(skus) == len(docs) and all(skus)
+    config = FitConfig(clustering_params={"n_clusters": 5}, max_classes=8, classes_per_topic=3, **FAST)
+    model, labels = fit_topics(docs, texts, config, classes=skus)
+    biggest = {s for s, _ in Counter(skus).most_common(8)}
+    assert any(t.classes for t in model.topics)
+    for t in model.topics:
+        assert len(t.classes) <= 3 and {c["class"] for c in t.classes} <= biggest
+        counts = [c["count"] for c in t.classes]
+        assert counts == sorted(counts, reverse=True)
+        for c in t.classes:  # the count is the topic's documents of that SKU
+            assert c["count"] == sum(1 for s, lab in zip(skus, labels, strict=True) if s == c["class"] and lab == t.id)
+            assert c["keywords"] and all(k.strip() for k in c["keywords"])
+    again = TopicModel.from_files(model.to_files())
+    assert [t.classes for t in again.topics] == [t.classes for t in model.topics]

@@ -156,10 +156,12 @@ class InsightsServicer(pb_grpc.InsightsServiceServicer):
             )
             if ex.occurred_at is not None:
                 set_timestamp(item.occurred_at, ex.occurred_at)
+        per_class = {x["class"]: x["keywords"] for x in model.by_id[request.topic_id].classes}
         for sku, c, of_sku in self.insights.topic_skus(request.topic_id, window.since, window.until, skus):
             out.skus.add(
                 sku_id=sku, conversations=c.conversations, complaints=c.complaints,
                 complaint_share=_share(c.complaints, c.conversations), share_of_sku=_share(c.conversations, of_sku),
+                fit_keywords=per_class.get(sku, []),
             )
         return out
 

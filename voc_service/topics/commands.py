@@ -29,10 +29,12 @@ _STAGES = ["validate", "normalize", "redact", "segment"]
 
 
 def conversation_documents(
-    conversations: Iterable[Conversation], settings: Settings | None = None
+    conversations: Iterable[Conversation], settings: Settings | None = None, skus: list[str] | None = None
 ) -> tuple[list[list[str]], list[str], int]:
     """(customer words, redacted customer text) per accepted conversation, and how many were
-    rejected: the one way the fit, the benches and the tests turn conversations into documents."""
+    rejected: the one way the fit, the benches and the tests turn conversations into documents.
+    ``skus``, when given, receives each accepted conversation's first SKU ('' if none): the
+    classes of topics_per_class."""
     from voc_service.pipeline import Pipeline
 
     settings = settings or Settings()
@@ -47,10 +49,14 @@ def conversation_documents(
             continue
         docs.append(words)
         texts.append(text)
+        if skus is not None:
+            skus.append(conv.sku_ids[0] if conv.sku_ids else "")
     return docs, texts, rejected
 
 
-def read_documents(path: str, settings: Settings) -> tuple[list[list[str]], list[str], int]:
+def read_documents(
+    path: str, settings: Settings, skus: list[str] | None = None
+) -> tuple[list[list[str]], list[str], int]:
     """conversation_documents over a JSONL file of Conversations; a line that does not parse
     counts as rejected."""
     from voc_service.api.convert import conversation_from_pb
@@ -67,11 +73,13 @@ def read_documents(path: str, settings: Settings) -> tuple[list[list[str]], list
                 except VocError:
                     bad += 1
 
-    docs, texts, rejected = conversation_documents(parsed(), settings)
+    docs, texts, rejected = conversation_documents(parsed(), settings, skus)
     return docs, texts, rejected + bad
 
 
-def stored_documents(settings: Settings, days: float | None) -> tuple[list[list[str]], list[str], int]:
+def stored_documents(
+    settings: Settings, days: float | None, skus: list[str] | None = None
+) -> tuple[list[list[str]], list[str], int]:
     """conversation_documents over the store's conversations of the last ``days`` (all when
     None). Stored text is already redacted; redacting it again changes nothing."""
     from voc_service.store import open_store
@@ -79,7 +87,7 @@ def stored_documents(settings: Settings, days: float | None) -> tuple[list[list[
     store = open_store(settings.store, settings.sqlite_synchronous)
     try:
         since = None if days is None else datetime.now(UTC) - timedelta(days=days)
-        return conversation_documents((conv for conv, _a, _r in store.iter_stored(since=since)), settings)
+        return conversation_documents((conv for conv, _a, _r in store.iter_stored(since=since)), settings, skus)
     finally:
         store.close()
 
@@ -105,13 +113,14 @@ def run_fit(request: FitRequest, config: FitConfig, settings: Settings) -> dict:
         active = registry.active_version()
         prev = TopicModel.from_files(registry.files(active), f"registered model {active}") if active else None
     t0 = time.perf_counter()
+    skus: list[str] = []
     if request.jsonl is not None:
-        docs, texts, rejected = read_documents(request.jsonl, settings)
+        docs, texts, rejected = read_documents(request.jsonl, settings, skus)
     else:
-        docs, texts, rejected = stored_documents(settings, request.days)
+        docs, texts, rejected = stored_documents(settings, request.days, skus)
     read_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    model, labels = fit_topics(docs, texts, config, prev)
+    model, labels = fit_topics(docs, texts, config, prev, classes=skus if any(skus) else None)
     fit_s = time.perf_counter() - t0
     files = model.to_files()
     version = model.version

@@ -101,6 +101,8 @@ class FitConfig:
     # all); the others get the served assignment. UMAP and HDBSCAN grow faster than linearly: on
     # 100,000 conversations they were most of a 309 s fit.
     fit_sample: int | None = 30000
+    max_classes: int = 50  # topics_per_class: classes (SKUs) described, the biggest
+    classes_per_topic: int = 10  # topics_per_class: classes kept per topic (most documents first)
     top_n_words: int = 10
     min_df: int = 1  # c-TF-IDF is fitted on one document per topic: a higher value drops topic-specific words
     seed: int = 42
@@ -112,9 +114,12 @@ def fit_topics(
     texts: Sequence[str],
     config: FitConfig,
     previous: TopicModel | None = None,
+    classes: Sequence[str] | None = None,
 ) -> tuple[TopicModel, list[int]]:
     """Fit on ``docs`` (customer words per conversation) and return the served model and each
-    document's topic id (OUTLIER for documents no topic took).
+    document's topic id (OUTLIER for documents no topic took). ``classes`` (one per document, e.g.
+    its SKU) adds BERTopic's topics_per_class: per topic, its biggest classes with the words that
+    describe the topic within each.
 
     The embedding learns from every document; reduction and clustering (the superlinear part:
     UMAP's neighbour graph, HDBSCAN) run on at most ``config.fit_sample`` of them, drawn at
@@ -142,6 +147,10 @@ def fit_topics(
             Topic(ids.new[c], "_".join(w for w, _ in words[:4]), words, len(members[c]), [stexts[i] for i in closest])
         )
         rows.append(centroids[c])
+    if classes is not None:
+        per_class = _topics_per_class(bt, sdocs, [classes[keep[i]] for i in sample], config)
+        for t, c in zip(topics, clusters, strict=True):
+            t.classes = per_class.get(c, [])
     topics_order = np.argsort([t.id for t in topics])
     topics = [topics[i] for i in topics_order]
     centroid_matrix = np.vstack([rows[i] for i in topics_order]) if rows else np.zeros((0, emb.shape[1]), np.float32)
@@ -159,6 +168,25 @@ def fit_topics(
     for pos, i in enumerate(keep):
         out[i] = kept_labels[pos]
     return model, out
+
+
+def _topics_per_class(bt: Any, docs: Sequence[list[str]], classes: list[str], config: FitConfig) -> dict[int, list[dict]]:
+    """BERTopic.topics_per_class over the ``config.max_classes`` biggest classes (one c-TF-IDF per
+    class: BERTopic advises under 100), the rest pooled and left out: cluster label -> the classes
+    with most of its documents, each with its count and the topic's words within that class."""
+    top = {c for c, _ in Counter(x for x in classes if x).most_common(config.max_classes)}
+    other = "\x00other"
+    labelled = [c if c in top else other for c in classes]
+    table = bt.topics_per_class([" ".join(d) for d in docs], classes=labelled)
+    out: dict[int, list[dict]] = {}
+    for row in table.sort_values("Frequency", ascending=False).itertuples():
+        if row.Class == other or row.Topic == OUTLIER:
+            continue
+        items = out.setdefault(int(row.Topic), [])
+        if len(items) < config.classes_per_topic:
+            words = [w.strip() for w in str(row.Words).split(",") if w.strip()]
+            items.append({"class": str(row.Class), "count": int(row.Frequency), "keywords": words[:6]})
+    return out
 
 
 def _sample(n: int, size: int | None, seed: int) -> np.ndarray:

@@ -33,6 +33,8 @@ class Topic:
     keywords: list[tuple[str, float]]
     size: int
     examples: list[str] = field(default_factory=list)  # redacted customer text of representative conversations
+    # BERTopic topics_per_class at fit time: [{"class": SKU, "count": n, "keywords": [...]}], biggest first
+    classes: list[dict] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -164,7 +166,10 @@ class TopicModel:
             emb["config"], {k[len("embedding.") :]: v for k, v in arrays.items() if k.startswith("embedding.")}
         )
         topics = [
-            Topic(t["id"], t["label"], [(w, float(s)) for w, s in t["keywords"]], t["size"], t.get("examples", []))
+            Topic(
+                t["id"], t["label"], [(w, float(s)) for w, s in t["keywords"]], t["size"], t.get("examples", []),
+                t.get("classes", []),
+            )
             for t in meta["topics"]
         ]
         lineage = [Lineage(x["kind"], x["topic_id"], x.get("previous_ids", [])) for x in meta.get("lineage", [])]

@@ -111,18 +111,20 @@ class TopicExample(_message.Message):
     def __init__(self, conversation_id: _Optional[str] = ..., customer_text: _Optional[str] = ..., probability: _Optional[float] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TopicSku(_message.Message):
-    __slots__ = ("sku_id", "conversations", "complaints", "complaint_share", "share_of_sku")
+    __slots__ = ("sku_id", "conversations", "complaints", "complaint_share", "share_of_sku", "fit_keywords")
     SKU_ID_FIELD_NUMBER: _ClassVar[int]
     CONVERSATIONS_FIELD_NUMBER: _ClassVar[int]
     COMPLAINTS_FIELD_NUMBER: _ClassVar[int]
     COMPLAINT_SHARE_FIELD_NUMBER: _ClassVar[int]
     SHARE_OF_SKU_FIELD_NUMBER: _ClassVar[int]
+    FIT_KEYWORDS_FIELD_NUMBER: _ClassVar[int]
     sku_id: str
     conversations: int
     complaints: int
     complaint_share: float
     share_of_sku: float
-    def __init__(self, sku_id: _Optional[str] = ..., conversations: _Optional[int] = ..., complaints: _Optional[int] = ..., complaint_share: _Optional[float] = ..., share_of_sku: _Optional[float] = ...) -> None: ...
+    fit_keywords: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, sku_id: _Optional[str] = ..., conversations: _Optional[int] = ..., complaints: _Optional[int] = ..., complaint_share: _Optional[float] = ..., share_of_sku: _Optional[float] = ..., fit_keywords: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class TopicDetail(_message.Message):
     __slots__ = ("model_version", "topic", "examples", "fit_examples", "skus")
