@@ -124,3 +124,18 @@ def test_a_share_that_is_always_higher_at_night_is_no_spike(tmp_path: Path) -> N
     SpikeDetector.from_settings(signals, Settings(), lambda: None).replay(START, START + timedelta(days=9))
     opened = {(s.subject, s.opened_bucket) for s in signals.list(limit=50)}
     assert opened == {("sku:A", afternoon)}, opened
+
+
+def test_replay_job_judges_a_backfilled_period(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    import importlib.util
+
+    url = f"sqlite:///{tmp_path / 'j.db'}"
+    fill(open_store(url), days=10)
+    spec = importlib.util.spec_from_file_location(
+        "replay_spikes", Path(__file__).resolve().parents[2] / "pipelines" / "replay_spikes.py"
+    )
+    job = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(job)  # type: ignore[union-attr]
+    assert job.main(["--store", url, "--since", START.isoformat(), "--until", (START + timedelta(days=10)).isoformat()]) == 0
+    assert "judged 240 buckets" in capsys.readouterr().out
+    assert {s.opened_bucket for s in SignalStore(open_store(url).engine).list(limit=50)} == {SPIKE}
