@@ -197,11 +197,10 @@ class VocServer:
 
         now = datetime.now(UTC)
         skus = SkuExperience(InsightsStore(self.store.engine), IndexConfig(self.settings.index_prior_conversations))
-        ranked = skus.ranked(now - timedelta(days=7), now, None, 20, best_first=False)
-        chosen = {v.sku_id: v.index for v in ranked[: self.settings.metrics_worst_skus]}
+        ranked = skus.ranked(now - timedelta(days=7), now, None, 1, best_first=False)  # one ranking for both
+        worst = [v for v in ranked if v.conversations >= 20][: self.settings.metrics_worst_skus]
         watch = set(self.settings.metrics_watch_skus)
-        chosen.update({v.sku_id: v.index for v in skus.ranked(now - timedelta(days=7), now, None, 1, False) if v.sku_id in watch})
-        return sorted(chosen.items())
+        return sorted({v.sku_id: v.index for v in [*worst, *(v for v in ranked if v.sku_id in watch)]}.items())
 
     def _release(self) -> None:
         if self.pool is not None:

@@ -188,12 +188,13 @@ class InsightsServicer(pb_grpc.InsightsServiceServicer):
             raise InvalidInput("sku_id", "required")
         window = parse_window(request.window, self.bucket_seconds, datetime.now(UTC), default_resolution=86400)
         limit = _limit(request.topic_limit, 5, 50, "topic_limit")
-        view = self.skus.one(request.sku_id, window.since, window.until)
-        if view is None:
-            raise NotFound(f"SKU {request.sku_id!r} has no conversation in the window")
-        out = _sku_pb(view)
         points = trend(self.insights.series(f"sku:{request.sku_id}", window.since, window.until), window.resolution)
-        for start, index, c in self.skus.trend(view.sku_id, view.category, points, window.since, window.until):
+        got = self.skus.one(request.sku_id, window.since, window.until, points)
+        if got is None:
+            raise NotFound(f"SKU {request.sku_id!r} has no conversation in the window")
+        view, indexed = got
+        out = _sku_pb(view)
+        for start, index, c in indexed:
             p = out.trend.add(index=index, conversations=c.conversations, complaints=c.complaints)
             set_timestamp(p.start, start)
         model = self._model()

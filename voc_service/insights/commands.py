@@ -8,6 +8,7 @@ detector with it (bench/bench_spikes_nab.py). The detector is the service's own
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 import statistics
 from collections.abc import Sequence
@@ -99,7 +100,7 @@ def run_backtest(series: Series, overrides: dict[str, object], mode: str | None)
         # hysteresis and cooldown in time, not rows: 30 minutes quiet resolves, 6 hours of cooldown
         close_after=max(2, round(per_day / 48)), cooldown=max(6, round(per_day / 4)),
     )
-    cfg = SpikeConfig(**{**{f: getattr(base, f) for f in SpikeConfig.__slots__}, **{k: v for k, v in overrides.items() if v is not None}})
+    cfg = dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None})
     return backtest(series.values, cfg, series.totals, mode), cfg
 
 

@@ -87,9 +87,10 @@ class SpikeDetector:
     def judge_bucket(self, bucket: datetime) -> PassResult:
         cfg, result = self.cfg, PassResult(bucket)
         since = bucket - self.width * cfg.history
+        everyone = self.store.history(["all"], since, bucket).get("all", [])
         # too little history to know what is normal (a new deployment's first days): nothing
         # opens, but open signals can still resolve
-        warm = self.store.history_buckets(since, bucket) >= cfg.min_history
+        warm = len(everyone) >= cfg.min_history
         model = self.model()
         # "new" only means emerging after a refit: every topic of a first fit is "new" too
         refit = model is not None and bool(model.previous_version)
@@ -107,27 +108,28 @@ class SpikeDetector:
         if not subjects:
             return result
         keys = sorted(subjects)
-        h, now_factor = self._history(keys, since, bucket)
+        windows = self.store.incident_windows(keys)
+        h = self._history(keys, windows, since, bucket)
+        h.factor, now_factor = self._hour_factors(everyone, since, bucket)
+        total_n = sum(n for _s, _c, n in everyone)
+        share = sum(c for _s, c, _n in everyone) / total_n if total_n else 0.0
         now_c = np.array([subjects[k].complaints for k in keys])
         now_n = np.array([subjects[k].conversations for k in keys])
-        judged = judge_rate(h, now_c, now_n, cfg, prior_share=self.store.share(since, bucket), now_factor=now_factor)
+        judged = judge_rate(h, now_c, now_n, cfg, prior_share=share, now_factor=now_factor)
         expected, scores = judged.expected, judged.score
-        young = self._young_new_topics(keys, subjects, new_topics, bucket)
+        young = self._young_new_topics(keys, subjects, new_topics, h)
         for i, k in enumerate(keys):
             if k in young:  # a new topic: growth against its own short history, not a share
                 mean = h.c[i].sum() / max(1.0, young[k])
                 expected[i] = max(mean, 1.0)  # at least one complaint a bucket: a quiet start is no baseline
                 scores[i] = min(300.0, -stats.poisson.logsf(now_c[i] - 1, expected[i]) / np.log(10))
         result.judged = len(keys)
-        cooled = self.store.last_resolved([k for k in keys if subjects[k].open is None])
         opened, updated, resolved = [], [], []
         for i, k in enumerate(keys):
             s = subjects[k]
             state = SignalState(open=s.open is not None, quiet=s.open.quiet if s.open else 0)
-            last = cooled.get(k)
-            if last is not None and last.tzinfo is None:
-                last = last.replace(tzinfo=UTC)
-            if state.open is False and last is not None:
+            if s.open is None and windows.get(k):  # cooldown runs from the last signal's resolution
+                last = max(end for _start, end in windows[k])
                 state.cooldown = max(0, cfg.cooldown - int((bucket - last) / self.width) + 1)
             event = step(state, float(scores[i]), float(now_c[i]), float(expected[i]), "rate", cfg)
             if event == "open":
@@ -144,33 +146,31 @@ class SpikeDetector:
         result.resolved = [r["signal_id"] for r in resolved]
         return result
 
-    def _history(self, keys: list[str], since: datetime, bucket: datetime) -> tuple[RateHistory, float]:
-        """Dense history of the candidates, their past incidents masked (an open incident is
+    def _history(
+        self, keys: list[str], windows: dict[str, list[tuple[datetime, datetime]]], since: datetime, bucket: datetime
+    ) -> RateHistory:
+        """Dense history of the candidates with their past incidents masked (an open incident is
         judged against the normal before it, a resolved one does not make the subject deaf for
-        weeks), and the time-of-day factor of the complaint share from everyone's history."""
+        weeks); the time-of-day factor is set by the caller."""
         L = self.cfg.history
         c, n = np.zeros((len(keys), L)), np.zeros((len(keys), L))
         skip = np.zeros((len(keys), L), dtype=bool)
-        rows = self.store.history([*keys, "all"], since, bucket)
         col = {k: i for i, k in enumerate(keys)}
 
         def index(t: datetime) -> int:
             return int((t - since) / self.width)
 
-        for key, items in rows.items():
-            if key not in col:
-                continue
+        for key, items in self.store.history(keys, since, bucket).items():
             for start, cc, nn in items:
                 j = index(start)
                 if 0 <= j < L:
                     c[col[key], j], n[col[key], j] = cc, nn
-        for key, windows in self.store.incident_windows(keys).items():
-            for opened, last in windows:
+        for key, spans in windows.items():
+            for opened, last in spans:
                 lo, hi = max(0, index(opened)), min(L, index(last) + 1)
                 if lo < hi:
                     skip[col[key], lo:hi] = True
-        factor, now_factor = self._hour_factors(rows.get("all", []), since, bucket)
-        return RateHistory(c, n, factor, skip), now_factor
+        return RateHistory(c, n, np.ones(L), skip)
 
     def _hour_factors(self, rows: list[tuple[datetime, int, int]], since: datetime, bucket: datetime) -> tuple[np.ndarray, float]:
         """Complaint share by hour of the (Beijing) day relative to the all-day share, from the
@@ -193,19 +193,19 @@ class SpikeDetector:
         return by_phase[cols], float(by_phase[phase(bucket)])
 
     def _young_new_topics(
-        self, keys: list[str], subjects: dict[str, _Subject], new_topics: set[int], bucket: datetime
+        self, keys: list[str], subjects: dict[str, _Subject], new_topics: set[int], h: RateHistory
     ) -> dict[str, float]:
-        """Topic subjects of "new" topics with under 3 days of history: key -> buckets of history."""
-        cand = [k for k in keys if subjects[k].kind == "topic" and subjects[k].topic_id in new_topics]
-        if not cand:
-            return {}
-        first = self.store.first_bucket(cand)
+        """Topic subjects of "new" topics with under 3 days of history: key -> buckets of history
+        (from the first bucket with conversations in the dense history already read)."""
+        limit = 72 * 3600 / self.width.total_seconds()
         out = {}
-        for k in cand:
-            start = first.get(k, bucket)
-            age = (bucket - start) / self.width
-            if age < 72 * 3600 / self.width.total_seconds():
-                out[k] = max(1.0, age)
+        for i, k in enumerate(keys):
+            if subjects[k].kind != "topic" or subjects[k].topic_id not in new_topics:
+                continue
+            active = np.flatnonzero(h.n[i])
+            age = h.n.shape[1] - active[0] if len(active) else 0
+            if age < limit:
+                out[k] = max(1.0, float(age))
         return out
 
     def _new_signal(

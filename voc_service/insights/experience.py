@@ -51,10 +51,10 @@ class SkuExperience:
         grouped = shrink_prior(Sums.of([cats[n] for n in names]), top, self.cfg.prior_conversations)
         return top, {n: _prior_at(grouped, i) for i, n in enumerate(names)}
 
-    def _views(self, rows: list[dict], since: datetime, until: datetime) -> list[SkuView]:
+    def _views(self, rows: list[dict], priors: tuple[Prior, dict[str, Prior]]) -> list[SkuView]:
         if not rows:
             return []
-        top, by_cat = self._priors(since, until)
+        top, by_cat = priors
         prior = _stack([by_cat.get(r["category"], top) for r in rows])
         got = experience(Sums.of(rows), prior, self.cfg)
         # the index of the prior itself: what a SKU with no conversations would get
@@ -62,28 +62,29 @@ class SkuExperience:
         base = experience(empty, prior, self.cfg).index
         return [_view(r, got, base, i) for i, r in enumerate(rows)]
 
-    def one(self, sku_id: str, since: datetime, until: datetime) -> SkuView | None:
+    def one(
+        self, sku_id: str, since: datetime, until: datetime, points: list[tuple[datetime, Counts]]
+    ) -> tuple[SkuView, list[tuple[datetime, float, Counts]]] | None:
+        """One SKU's view, and the index of each of its trend ``points`` shrunk toward the same
+        prior as the window's (read once for both)."""
         rows = [r for r in self.store.sku_sums(since, until, sku_id=sku_id) if r["conversations"] > 0]
-        views = self._views(rows, since, until)
-        return views[0] if views else None
+        if not rows:
+            return None
+        priors = self._priors(since, until)
+        view = self._views(rows, priors)[0]
+        if not points:
+            return view, []
+        top, by_cat = priors
+        prior = _stack([by_cat.get(view.category, top)] * len(points))
+        got = experience(Sums.of([c.as_row() for _, c in points]), prior, self.cfg)
+        return view, [(start, float(got.index[i]), c) for i, (start, c) in enumerate(points)]
 
     def ranked(
         self, since: datetime, until: datetime, category: str | None, min_conversations: int, best_first: bool
     ) -> list[SkuView]:
         rows = [r for r in self.store.sku_sums(since, until, category=category) if r["conversations"] >= max(1, min_conversations)]
-        views = self._views(rows, since, until)
+        views = self._views(rows, self._priors(since, until))
         return sorted(views, key=lambda v: rank_key(v, best_first))
-
-    def trend(self, sku_id: str, category: str, points: list[tuple[datetime, Counts]], since: datetime, until: datetime) -> list[tuple[datetime, float, Counts]]:
-        """The index of each trend point, shrunk toward the same prior as the window's."""
-        if not points:
-            return []
-        top, by_cat = self._priors(since, until)
-        prior = by_cat.get(category, top)
-        sums = Sums.of([c.as_row() for _, c in points])
-        stacked = _stack([prior] * len(points))
-        got = experience(sums, stacked, self.cfg)
-        return [(start, float(got.index[i]), c) for i, (start, c) in enumerate(points)]
 
 
 def rank_key(v: SkuView, best_first: bool) -> tuple[float, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -117,59 +117,10 @@ class SignalStore:
                     out.setdefault(subject, []).append((start, last))
         return out
 
-    def first_bucket(self, subjects: list[str]) -> dict[str, datetime]:
-        with self.engine.connect() as conn:
-            out: dict[str, datetime] = {}
-            for chunk in _chunks(subjects):
-                out.update(
-                    conn.execute(
-                        sa.select(buckets.c.subject, sa.func.min(buckets.c.bucket_start))
-                        .where(buckets.c.subject.in_(chunk), buckets.c.conversations > 0)
-                        .group_by(buckets.c.subject)
-                    ).all()
-                )
-        return {k: v if v.tzinfo else v.replace(tzinfo=UTC) for k, v in out.items()}
-
-    def history_buckets(self, since: datetime, until: datetime) -> int:
-        """Buckets with any conversation in [since, until): how much history there is at all."""
-        with self.engine.connect() as conn:
-            return int(
-                conn.execute(
-                    sa.select(sa.func.count()).where(
-                        buckets.c.subject == "all", buckets.c.conversations > 0,
-                        buckets.c.bucket_start >= since, buckets.c.bucket_start < until,
-                    )
-                ).scalar_one()
-            )
-
-    def share(self, since: datetime, until: datetime) -> float:
-        """The global complaint share over a window (the prior every subject is shrunk toward)."""
-        with self.engine.connect() as conn:
-            c, n = conn.execute(
-                sa.select(sa.func.sum(buckets.c.complaints), sa.func.sum(buckets.c.conversations)).where(
-                    buckets.c.subject == "all", buckets.c.bucket_start >= since, buckets.c.bucket_start < until
-                )
-            ).one()
-        return float(c or 0) / float(n) if n else 0.0
-
     def open_signals(self) -> list[SignalRow]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(signals).where(signals.c.status == "open").order_by(signals.c.signal_id))
             return [_signal(r) for r in rows.mappings()]
-
-    def last_resolved(self, subjects: list[str]) -> dict[str, datetime]:
-        """When each subject's latest signal resolved (its cooldown runs from there)."""
-        out: dict[str, datetime] = {}
-        with self.engine.connect() as conn:
-            for chunk in _chunks(subjects):
-                out.update(
-                    conn.execute(
-                        sa.select(signals.c.subject, sa.func.max(signals.c.resolved_bucket))
-                        .where(signals.c.subject.in_(chunk), signals.c.resolved_bucket.is_not(None))
-                        .group_by(signals.c.subject)
-                    ).all()
-                )
-        return out
 
     def evidence(
         self, sku_id: str, topic_id: int | None, since: datetime, until: datetime, limit: int = 10

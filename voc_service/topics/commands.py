@@ -4,6 +4,7 @@ pipelines/refit_topics.py is this fit from the store, with the active model as t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections import Counter
@@ -107,7 +108,13 @@ class FitRequest:
 
 
 def run_fit(request: FitRequest, config: FitConfig, settings: Settings) -> dict:
-    registry = _registry(settings) if (request.register or request.activate or request.previous_active) else None
+    with contextlib.ExitStack() as stack:
+        needs_store = request.register or request.activate or request.previous_active
+        registry = stack.enter_context(_registry(settings)) if needs_store else None
+        return _run_fit(request, config, settings, registry)
+
+
+def _run_fit(request: FitRequest, config: FitConfig, settings: Settings, registry: TopicRegistry | None) -> dict:
     prev = TopicModel.load(request.previous) if request.previous is not None else None
     if request.previous_active and registry is not None:
         active = registry.active_version()
@@ -156,36 +163,45 @@ def run_fit(request: FitRequest, config: FitConfig, settings: Settings) -> dict:
     }
 
 
-def _registry(settings: Settings) -> TopicRegistry:
+@contextlib.contextmanager
+def _registry(settings: Settings) -> Iterator[TopicRegistry]:
+    """The store's topic registry, its connections closed when the command is done."""
     from voc_service.store import open_store
     from voc_service.store.topics import TopicRegistry
 
-    return TopicRegistry(open_store(settings.store, settings.sqlite_synchronous).engine)
+    store = open_store(settings.store, settings.sqlite_synchronous)
+    try:
+        yield TopicRegistry(store.engine)
+    finally:
+        store.close()
 
 
 def register_directory(directory: Path, activate: bool, settings: Settings) -> dict:
     """`voc topics register`: a model directory into the store's registry (validated first)."""
     model = TopicModel.load(directory)
-    registry = _registry(settings)
-    version = registry.register(model.to_files())
-    if activate:
-        registry.activate(version)
+    with _registry(settings) as registry:
+        version = registry.register(model.to_files())
+        if activate:
+            registry.activate(version)
     return {"version": version, "topics": len(model.topics), "active": activate}
 
 
 def activate(version: str, settings: Settings) -> dict:
-    _registry(settings).activate(version)
+    with _registry(settings) as registry:
+        registry.activate(version)
     return {"version": version, "active": True}
 
 
 def list_models(settings: Settings) -> list[dict]:
+    with _registry(settings) as registry:
+        models = registry.models()
     return [
         {
             "version": m.version, "name": m.name, "topics": m.topic_count, "previous": m.previous_version or None,
             "registered_at": m.registered_at.isoformat(),
             "activated_at": m.activated_at.isoformat() if m.activated_at else None, "active": m.active,
         }
-        for m in _registry(settings).models()
+        for m in models
     ]
 
 
