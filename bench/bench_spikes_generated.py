@@ -657,7 +657,8 @@ def main() -> None:
                 f"    sale day {sale}: {dc[sale]:,} conversations vs median day {statistics.median(dc):,.0f}; "
                 f"complaint share {m['day_complaint_share'][sale]:.3f} vs median {statistics.median(m['day_complaint_share']):.3f}"
             )
-        default = (5.0, 5)
+        service = Settings()  # "default" = the service's own defaults (VOC_SPIKE_*)
+        default = (service.spike_open_score, service.spike_min_complaints)
         chosen = default
         grid_rows = []
         if args.grid == "on":
