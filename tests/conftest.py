@@ -1,12 +1,18 @@
-"""Shared fixtures: a real `voc serve` process on a loopback port with a real SQLite file."""
+"""Shared fixtures: a real `voc serve` process on a loopback port with a real database.
+
+Every test that asks for ``store_url`` (a fresh database per test) or ``module_store_url`` (one
+per module) runs once per backend: SQLite, and PostgreSQL when ``VOC_TEST_POSTGRES_URL`` is set.
+Without it the PostgreSQL half is skipped, and the run's summary says so."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import grpc
 import pytest
+from backends import POSTGRES_ENV, fresh_database, postgres_url
 
 from voc_service.api.pb import analysis_service_pb2_grpc, conversation_pb2
 from voc_service.domain import (
@@ -21,7 +27,7 @@ from voc_service.domain import (
     TurnAnalysis,
     TurnSentiment,
 )
-from voc_service.launcher import ServerProcess, sqlite_url
+from voc_service.launcher import ServerProcess
 
 BUCKET_T0 = datetime(2026, 11, 1, 2, 30, tzinfo=UTC)
 
@@ -56,11 +62,45 @@ def make_conversation(cid: str = "c-1", *texts: str, start: int = 1_790_000_000)
     return conv
 
 
+_NO_POSTGRES = pytest.mark.skipif(postgres_url() is None, reason=f"PostgreSQL half not run: {POSTGRES_ENV} is not set")
+BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql", marks=_NO_POSTGRES)]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def store_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database for one test."""
+    with fresh_database(backend, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    db = tmp_path_factory.mktemp("store") / "voc.db"
-    with ServerProcess(sqlite_url(db), env=LIMIT_ENV) as proc:
-        proc.db_path = db  # type: ignore[attr-defined]
+def module_store_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, empty database shared by the tests of one module."""
+    with fresh_database(backend, tmp_path_factory.mktemp("store")) as url:
+        yield url
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if postgres_url() is None:
+        terminalreporter.write_line(
+            f"NOTE: the PostgreSQL half of the suite was NOT run ({POSTGRES_ENV} is not set; "
+            "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)",
+            yellow=True,
+            bold=True,
+        )
+    else:
+        terminalreporter.write_line(f"the suite ran against SQLite and PostgreSQL ({POSTGRES_ENV})")
+
+
+@pytest.fixture(scope="module")
+def server(module_store_url: str) -> Iterator[ServerProcess]:
+    with ServerProcess(module_store_url, env=LIMIT_ENV) as proc:
+        proc.store_url = module_store_url  # type: ignore[attr-defined]
         yield proc
 
 

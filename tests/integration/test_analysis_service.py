@@ -50,7 +50,7 @@ def test_persist_stores_then_updates(stub, server) -> None:
     assert (first.outcome, first.revision) == (pb.STORED, 1)
     second = stub.Analyze(pb.AnalyzeRequest(conversation=conv, persist=True))
     assert (second.outcome, second.revision) == (pb.UPDATED, 2)
-    stored, _analysis, revision = open_store(f"sqlite:///{server.db_path}", migrate=False).get("p-1")
+    stored, _analysis, revision = open_store(server.store_url, migrate=False).get("p-1")
     assert revision == 2
     assert "13812345678" not in stored.turns[0].text and "<PHONE>" in stored.turns[0].text
 
@@ -192,12 +192,12 @@ def test_deadline_is_honoured_and_nothing_is_stored_after_it(stub, server) -> No
             break
         time.sleep(0.05)
     assert finished_late() > before, "the server did not record the expired call"
-    assert open_store(f"sqlite:///{server.db_path}", migrate=False).get("b-7") is None
+    assert open_store(server.store_url, migrate=False).get("b-7") is None
 
 
 def test_rejected_ids_are_not_stored(stub, server) -> None:
     _error(stub, make_conversation("b-8", "好" * 501))
-    assert open_store(f"sqlite:///{server.db_path}", migrate=False).get("b-8") is None
+    assert open_store(server.store_url, migrate=False).get("b-8") is None
 
 
 def test_customer_emotions_come_with_evidence(stub) -> None:
@@ -232,7 +232,7 @@ def test_every_turn_has_sentiment_and_the_conversation_a_summary(stub, server) -
     assert -1.0 <= s.customer_satisfaction <= 1.0 and "thanks_or_resolved" in s.satisfaction_factors
     assert reply.analysis.versions["sentiment"].startswith("default@")
     # what was stored reads back the same
-    _conv, stored, _rev = open_store(f"sqlite:///{server.db_path}", migrate=False).get("s-1")
+    _conv, stored, _rev = open_store(server.store_url, migrate=False).get("s-1")
     assert [t.sentiment.label.name for t in stored.turns] == labels
     assert stored.sentiment.complaint and stored.sentiment.complaint_reasons == list(s.complaint_reasons)
     assert stored.sentiment.customer_satisfaction == pytest.approx(s.customer_satisfaction, abs=1e-4)

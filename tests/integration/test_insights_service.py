@@ -23,7 +23,7 @@ from voc_service.api.pb import analysis_service_pb2 as pb
 from voc_service.api.pb import analysis_service_pb2_grpc
 from voc_service.api.pb import insights_service_pb2 as ipb
 from voc_service.api.pb import insights_service_pb2_grpc
-from voc_service.launcher import ServerProcess, sqlite_url
+from voc_service.launcher import ServerProcess
 from voc_service.synth import GeneratorConfig, generate
 from voc_service.topics.commands import conversation_documents
 from voc_service.topics.fit import FitConfig, fit_topics
@@ -50,20 +50,20 @@ def _fit(tmp: Path, name: str, seed: int, clusters: int, previous: TopicModel | 
     return directory, model.save(directory)
 
 
-def voc(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VOC_STORE": sqlite_url(db)}
+def voc(db: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "VOC_STORE": db}
     return subprocess.run([sys.executable, "-m", "voc_service", *args], capture_output=True, text=True, env=env, timeout=120)
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, Path, Path, str]]:
+def setup(tmp_path_factory: pytest.TempPathFactory, module_store_url: str) -> Iterator[tuple[ServerProcess, str, Path, str]]:
     tmp = tmp_path_factory.mktemp("insights")
-    db = tmp / "voc.db"
+    db = module_store_url
     first, version = _fit(tmp, "m1", 41, 6)
     done = voc(db, "topics", "register", "--model-dir", str(first), "--activate")
     assert done.returncode == 0, done.stderr
     env = {**LIMIT_ENV, "VOC_WORKERS": "2", "VOC_TOPIC_POLL_SECONDS": "0.5"}
-    with ServerProcess(sqlite_url(db), env=env) as proc:
+    with ServerProcess(db, env=env) as proc:
         yield proc, db, first, version
 
 
@@ -232,7 +232,7 @@ def test_refit_job_fits_the_store_keeps_ids_and_activates(setup) -> None:
     before = voc(db, "topics", "list")
     active_before = next(m["version"] for m in json.loads(before.stdout) if m["active"])
     job = Path(__file__).resolve().parents[2] / "pipelines" / "refit_topics.py"
-    env = {**os.environ, "VOC_STORE": sqlite_url(db)}
+    env = {**os.environ, "VOC_STORE": db}
     holder: dict[str, subprocess.CompletedProcess[str]] = {}
 
     def job_run(*extra: str) -> subprocess.CompletedProcess[str]:

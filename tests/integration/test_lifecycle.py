@@ -14,12 +14,12 @@ from voc_service.api.pb import analysis_service_pb2 as pb
 from voc_service.api.pb import analysis_service_pb2_grpc
 from voc_service.client import channel as open_channel
 from voc_service.client import ingest
-from voc_service.launcher import ServerProcess, sqlite_url
+from voc_service.launcher import ServerProcess
 from voc_service.store import open_store
 
 
-def test_acknowledged_conversations_survive_sigkill(tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path / "voc.db")
+def test_acknowledged_conversations_survive_sigkill(store_url: str) -> None:
+    url = store_url
     server = ServerProcess(url).start()
     try:
         with open_channel(server.target) as chan:
@@ -42,8 +42,8 @@ def test_acknowledged_conversations_survive_sigkill(tmp_path: Path) -> None:
         assert (again.outcome, again.revision) == (pb.UPDATED, 2)
 
 
-def test_sigterm_finishes_in_flight_stream_then_exits_cleanly(tmp_path: Path) -> None:
-    server = ServerProcess(sqlite_url(tmp_path / "voc.db"), env={"VOC_GRACE_SECONDS": "20"}).start()
+def test_sigterm_finishes_in_flight_stream_then_exits_cleanly(store_url: str) -> None:
+    server = ServerProcess(store_url, env={"VOC_GRACE_SECONDS": "20"}).start()
     first_ack = threading.Event()
     acks: list[pb.IngestAck] = []
 
@@ -66,7 +66,7 @@ def test_sigterm_finishes_in_flight_stream_then_exits_cleanly(tmp_path: Path) ->
     assert exit_code == 0
     assert len(acks) == 60 and all(a.outcome == pb.STORED for a in acks)
     assert any('"voc stopped"' in line for line in server.log_lines)
-    assert open_store(sqlite_url(tmp_path / "voc.db"), migrate=False).count() == 60
+    assert open_store(store_url, migrate=False).count() == 60
 
 
 def test_metrics_are_scraped_over_http(stub, server) -> None:

@@ -20,7 +20,7 @@ from conftest import LIMIT_ENV, spike_history
 
 from voc_service.api.pb import analysis_service_pb2 as pb
 from voc_service.api.pb import analysis_service_pb2_grpc
-from voc_service.launcher import ServerProcess, sqlite_url
+from voc_service.launcher import ServerProcess
 
 RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
 
@@ -47,13 +47,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def spiking_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    db = tmp_path_factory.mktemp("prom") / "voc.db"
+def spiking_server(module_store_url: str) -> Iterator[ServerProcess]:
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     env = {**LIMIT_ENV, "VOC_WORKERS": "0", "VOC_SPIKE_CHECK_SECONDS": "0.5", "VOC_SPIKE_GRACE_SECONDS": "0",
            "VOC_SPIKE_MIN_COMPLAINTS": "4"}
     # the history is backfilled with the pass off (the live pass judges buckets as they close)
-    with ServerProcess(sqlite_url(db), env={**env, "VOC_SPIKE_CHECK_SECONDS": "0"}) as loader:
+    with ServerProcess(module_store_url, env={**env, "VOC_SPIKE_CHECK_SECONDS": "0"}) as loader:
         with grpc.insecure_channel(loader.target) as chan:
             acks = list(
                 analysis_service_pb2_grpc.AnalysisServiceStub(chan).Ingest(
@@ -61,7 +60,7 @@ def spiking_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
                 )
             )
         assert all(a.outcome == pb.STORED for a in acks)
-    with ServerProcess(sqlite_url(db), env=env) as proc:
+    with ServerProcess(module_store_url, env=env) as proc:
         yield proc
 
 

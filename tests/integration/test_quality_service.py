@@ -17,7 +17,7 @@ from conftest import LIMIT_ENV
 from voc_service.api.pb import analysis_pb2, analysis_service_pb2, analysis_service_pb2_grpc, conversation_pb2
 from voc_service.api.pb import quality_service_pb2 as pb
 from voc_service.api.pb import quality_service_pb2_grpc
-from voc_service.launcher import ServerProcess, sqlite_url
+from voc_service.launcher import ServerProcess
 
 DAY = 86_400
 T0 = 1_790_000_000  # 2026-09-21 22:13 UTC (a Monday morning in Beijing)
@@ -82,10 +82,9 @@ def packs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def qserver(tmp_path_factory: pytest.TempPathFactory, packs: Path) -> Iterator[ServerProcess]:
-    db = tmp_path_factory.mktemp("qstore") / "voc.db"
+def qserver(module_store_url: str, packs: Path) -> Iterator[ServerProcess]:
     env = {**LIMIT_ENV, "VOC_QA_PACKS": f'["{packs}"]', "VOC_WORKERS": "2"}
-    with ServerProcess(sqlite_url(db), env=env) as proc:
+    with ServerProcess(module_store_url, env=env) as proc:
         yield proc
 
 

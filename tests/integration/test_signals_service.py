@@ -17,26 +17,25 @@ from voc_service.api.pb import analysis_service_pb2 as pb
 from voc_service.api.pb import analysis_service_pb2_grpc
 from voc_service.api.pb import insights_service_pb2 as ipb
 from voc_service.api.pb import insights_service_pb2_grpc
-from voc_service.launcher import ServerProcess, sqlite_url
+from voc_service.launcher import ServerProcess
 
 SPIKING, QUIET = "100045612378", "200000000002"
 
 
 @pytest.fixture(scope="module")
-def spiked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, datetime]]:
+def spiked(module_store_url: str) -> Iterator[tuple[ServerProcess, datetime]]:
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    db = tmp_path_factory.mktemp("signals") / "voc.db"
     env = {**LIMIT_ENV, "VOC_WORKERS": "0", "VOC_SPIKE_CHECK_SECONDS": "0.5", "VOC_SPIKE_GRACE_SECONDS": "0",
            "VOC_SPIKE_MIN_COMPLAINTS": "4", "VOC_METRICS_WATCH_SKUS": f'["{QUIET}"]'}
     # backfilled history (timestamps of the last 4 days) is ingested with the pass off: the live
     # pass judges buckets as they close, so it would have judged these buckets empty already.
     # Then a server with the pass on starts on the same store and judges the last week's buckets.
-    with ServerProcess(sqlite_url(db), env={**env, "VOC_SPIKE_CHECK_SECONDS": "0"}) as loader:
+    with ServerProcess(module_store_url, env={**env, "VOC_SPIKE_CHECK_SECONDS": "0"}) as loader:
         with grpc.insecure_channel(loader.target) as chan:
             stub = analysis_service_pb2_grpc.AnalysisServiceStub(chan)
             acks = list(stub.Ingest(iter(pb.IngestRequest(conversation=c) for c in spike_history(now, SPIKING, QUIET))))
         assert all(a.outcome == pb.STORED for a in acks)
-    with ServerProcess(sqlite_url(db), env=env) as proc:
+    with ServerProcess(module_store_url, env=env) as proc:
         yield proc, now - timedelta(hours=3)
 
 

@@ -15,7 +15,7 @@ from conftest import LIMIT_ENV
 from voc_service.api.convert import conversation_to_pb
 from voc_service.api.pb import analysis_service_pb2 as pb
 from voc_service.api.pb import analysis_service_pb2_grpc, quality_service_pb2, quality_service_pb2_grpc
-from voc_service.launcher import ServerProcess, sqlite_url
+from voc_service.launcher import ServerProcess
 from voc_service.synth import GeneratorConfig, generate
 from voc_service.topics.commands import conversation_documents
 from voc_service.topics.fit import FitConfig, fit_topics
@@ -35,10 +35,9 @@ def topic_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, se
 
 
 @pytest.fixture(scope="module")
-def tserver(tmp_path_factory: pytest.TempPathFactory, topic_model) -> Iterator[ServerProcess]:
-    db = tmp_path_factory.mktemp("tstore") / "voc.db"
+def tserver(module_store_url: str, topic_model) -> Iterator[ServerProcess]:
     env = {**LIMIT_ENV, "VOC_TOPIC_MODEL": str(topic_model[0]), "VOC_WORKERS": "2"}
-    with ServerProcess(sqlite_url(db), env=env) as proc:
+    with ServerProcess(module_store_url, env=env) as proc:
         yield proc
 
 

@@ -13,7 +13,7 @@ from conftest import make_conversation
 
 from voc_service.api.pb import analysis_service_pb2 as pb
 from voc_service.client import channel, ingest
-from voc_service.launcher import ServerProcess, sqlite_url
+from voc_service.launcher import ServerProcess
 from voc_service.store import open_store
 
 
@@ -22,8 +22,8 @@ def children(pid: int) -> list[int]:
 
 
 @pytest.mark.parametrize("workers", ["0", "2"])
-def test_same_results_with_and_without_workers_and_last_send_wins(tmp_path: Path, workers: str) -> None:
-    url = sqlite_url(tmp_path / "w.db")
+def test_same_results_with_and_without_workers_and_last_send_wins(store_url: str, workers: str) -> None:
+    url = store_url
     convs = [make_conversation(f"w-{i}", f"第{i}次咨询,电话1381234{i:04d}") for i in range(600)]
     convs.insert(300, make_conversation("w-5", "改过的内容"))  # a re-send of w-5 in a later batch
     with ServerProcess(url, env={"VOC_WORKERS": workers, "VOC_INGEST_BATCH_MAX": "16"}) as server:
@@ -41,8 +41,8 @@ def test_same_results_with_and_without_workers_and_last_send_wins(tmp_path: Path
     assert conv.turns[0].text == "第42次咨询,电话<PHONE>" and analysis.turns[0].redactions[0].kind.value == "PHONE"
 
 
-def test_a_killed_worker_loses_nothing(tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path / "k.db")
+def test_a_killed_worker_loses_nothing(store_url: str) -> None:
+    url = store_url
     with ServerProcess(url, env={"VOC_WORKERS": "2"}) as server:
         victim = children(server.proc.pid)[0]
         os.kill(victim, signal.SIGKILL)

@@ -7,6 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from backends import fresh_database
 from conftest import analysed_item
 
 from voc_service.config import Settings
@@ -43,8 +44,8 @@ def fill(store, days: int = 12) -> set[str]:  # noqa: ANN001
     return spike_ids
 
 
-def test_replay_finds_the_incident_once_with_evidence_and_nothing_on_the_sale_day(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 'd.db'}")
+def test_replay_finds_the_incident_once_with_evidence_and_nothing_on_the_sale_day(store_url: str) -> None:
+    store = open_store(store_url)
     spike_ids = fill(store)
     detector = SpikeDetector.from_settings(SignalStore(store.engine), Settings(spike_history_days=7), lambda: None)
     results = detector.replay(START, START + timedelta(days=12))
@@ -61,8 +62,8 @@ def test_replay_finds_the_incident_once_with_evidence_and_nothing_on_the_sale_da
     assert sum(len(r.opened) for r in results) == len(signals)
 
 
-def test_the_lease_lets_one_runner_judge_a_bucket(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 'l.db'}")
+def test_the_lease_lets_one_runner_judge_a_bucket(store_url: str) -> None:
+    store = open_store(store_url)
     signals = SignalStore(store.engine)
     now = datetime(2026, 11, 20, 12, 5, tzinfo=UTC)
     a, b = (SpikeDetector.from_settings(signals, Settings(), lambda: None) for _ in range(2))
@@ -74,12 +75,12 @@ def test_the_lease_lets_one_runner_judge_a_bucket(tmp_path: Path) -> None:
     assert a.run_due(later + timedelta(minutes=1)) == []  # now b holds it
 
 
-def test_a_new_topic_whose_complaints_grow_is_a_new_topic_signal(tmp_path: Path) -> None:
+def test_a_new_topic_whose_complaints_grow_is_a_new_topic_signal(store_url: str, backend: str, tmp_path: Path) -> None:
     from types import SimpleNamespace
 
     from voc_service.topics.model import Lineage
 
-    store = open_store(f"sqlite:///{tmp_path / 'n.db'}")
+    store = open_store(store_url)
     rng = random.Random(4)
     batch = []
     for h in range(6 * 24):  # six days of ordinary traffic on topic 2
@@ -98,17 +99,19 @@ def test_a_new_topic_whose_complaints_grow_is_a_new_topic_signal(tmp_path: Path)
     assert ("new_topic", "topic:7", START + timedelta(days=5, hours=20)) in got, got
     # the same topic from a first fit (every topic "new") is judged as an ordinary topic
     first = SimpleNamespace(lineage=[Lineage("new", 2), Lineage("new", 7)], previous_version="", by_id={})
-    store2 = open_store(f"sqlite:///{tmp_path / 'f.db'}")
-    store2.save_batch(batch)
-    signals2 = SignalStore(store2.engine)
-    SpikeDetector.from_settings(signals2, Settings(), lambda: first).replay(START, START + timedelta(days=6))
-    assert not [s for s in signals2.list(limit=50) if s.kind == "new_topic"]
+    with fresh_database(backend, tmp_path) as other:
+        store2 = open_store(other)
+        store2.save_batch(batch)
+        signals2 = SignalStore(store2.engine)
+        SpikeDetector.from_settings(signals2, Settings(), lambda: first).replay(START, START + timedelta(days=6))
+        assert not [s for s in signals2.list(limit=50) if s.kind == "new_topic"]
+        store2.close()
 
 
-def test_a_share_that_is_always_higher_at_night_is_no_spike(tmp_path: Path) -> None:
+def test_a_share_that_is_always_higher_at_night_is_no_spike(store_url: str) -> None:
     """Night owls complain more, every night, for every SKU: the time-of-day factor (from everyone's
     history) expects it; the same share in the afternoon is a spike."""
-    store = open_store(f"sqlite:///{tmp_path / 'h.db'}")
+    store = open_store(store_url)
     rng = random.Random(6)
     batch = []
     afternoon = START + timedelta(days=8, hours=7)  # 15:00 Beijing
@@ -126,10 +129,10 @@ def test_a_share_that_is_always_higher_at_night_is_no_spike(tmp_path: Path) -> N
     assert opened == {("sku:A", afternoon)}, opened
 
 
-def test_replay_job_judges_a_backfilled_period(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_replay_job_judges_a_backfilled_period(store_url: str, capsys) -> None:  # noqa: ANN001
     import importlib.util
 
-    url = f"sqlite:///{tmp_path / 'j.db'}"
+    url = store_url
     fill(open_store(url), days=10)
     spec = importlib.util.spec_from_file_location(
         "replay_spikes", Path(__file__).resolve().parents[2] / "pipelines" / "replay_spikes.py"

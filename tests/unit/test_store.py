@@ -24,16 +24,16 @@ def item(cid: str, text: str = "您好") -> tuple[Conversation, ConversationAnal
     return conv, ConversationAnalysis(cid, [TurnAnalysis(0, Role.CUSTOMER, text)], {"pipeline": "test"})
 
 
-def test_migrations_match_the_schema(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 'm.db'}")
+def test_migrations_match_the_schema(store_url: str) -> None:
+    store = open_store(store_url)
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == [], f"schema.py and migrations differ: {diff}"
     assert sa.inspect(store.engine).has_table("alembic_version")
 
 
-def test_upsert_stores_then_updates_never_duplicates(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+def test_upsert_stores_then_updates_never_duplicates(store_url: str) -> None:
+    store = open_store(store_url)
     first = store.save_batch([item("c1"), item("c2")])
     assert [(r.outcome, r.revision) for r in first] == [(Outcome.STORED, 1), (Outcome.STORED, 1)]
     again = store.save_batch([item("c1", "改了"), item("c3")])
@@ -45,24 +45,24 @@ def test_upsert_stores_then_updates_never_duplicates(tmp_path: Path) -> None:
     assert analysis.versions == {"pipeline": "test"}
 
 
-def test_same_id_twice_in_one_batch_is_one_row(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 'd.db'}")
+def test_same_id_twice_in_one_batch_is_one_row(store_url: str) -> None:
+    store = open_store(store_url)
     results = store.save_batch([item("c1", "一"), item("c1", "二")])
     assert [(r.outcome, r.revision) for r in results] == [(Outcome.STORED, 1), (Outcome.UPDATED, 2)]
     assert store.count() == 1
     assert store.get("c1")[0].turns[0].text == "二"
 
 
-def test_reopening_an_existing_store_keeps_data(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'r.db'}"
+def test_reopening_an_existing_store_keeps_data(store_url: str) -> None:
+    url = store_url
     store = open_store(url)
     store.save_batch([item("c1")])
     store.close()
     assert open_store(url).count() == 1
 
 
-def test_iter_stored_pages_through_everything_in_id_order(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 'i.db'}")
+def test_iter_stored_pages_through_everything_in_id_order(store_url: str) -> None:
+    store = open_store(store_url)
     store.save_batch([item(f"c{i:03d}") for i in range(23)])
     seen = [conv.conversation_id for conv, _analysis, _rev in store.iter_stored(batch=5)]
     assert seen == [f"c{i:03d}" for i in range(23)]

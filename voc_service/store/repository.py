@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import random
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +29,14 @@ from voc_service.store.schema import analyses, conversation_skus, conversations,
 from voc_service.store.upsert import upsert_insert
 
 log = logging.getLogger(__name__)
+
+_ATTEMPTS = 4
+# PostgreSQL's SQLSTATEs for a transaction that lost to a concurrent one and may simply be re-run.
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+
+
+def _lost_race(exc: DBAPIError) -> bool:
+    return isinstance(exc, IntegrityError) or getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,19 +57,21 @@ class ConversationStore:
         """
         if not items:
             return []
-        for attempt in (1, 2):
+        for attempt in range(1, _ATTEMPTS + 1):
             try:
                 with self.engine.connect() as conn:
                     conn.info["write"] = True  # SQLite: BEGIN IMMEDIATE (see make_engine)
                     with conn.begin():
                         return self._save(conn, items)
-            except IntegrityError as exc:
-                # Another writer inserted one of our ids between our read and our insert: the
-                # second attempt sees it and updates instead.
-                if attempt == 2:
-                    raise StoreUnavailable("the store could not commit; retry later") from exc
-            except DBAPIError as exc:  # connection lost, disk full, locked too long ...
-                log.error("store commit failed", extra={"error": type(exc).__name__})
+            except DBAPIError as exc:
+                # Lost races between replicas are retried as a whole transaction: another
+                # writer inserted one of our new ids between our read and our insert (the next
+                # attempt sees it and updates), or PostgreSQL chose us as a deadlock victim.
+                # Anything else (connection lost, disk full, locked too long) is the caller's.
+                if _lost_race(exc) and attempt < _ATTEMPTS:
+                    time.sleep(random.uniform(0.005, 0.05) * attempt)
+                    continue
+                log.error("store commit failed", extra={"error": type(exc).__name__, "attempts": attempt})
                 raise StoreUnavailable("the store could not commit; retry later") from exc
         raise AssertionError("unreachable")
 
@@ -69,11 +81,17 @@ class ConversationStore:
         now = datetime.now(UTC)
         ids = list({conv.conversation_id for conv, _ in items})
         known: dict[str, int] = {}
+        # FOR UPDATE (PostgreSQL; SQLite's BEGIN IMMEDIATE already excludes other writers): a
+        # replica saving one of these ids at the same time waits here until we commit, then reads
+        # our revision, so both "subtract the old counts" steps never see the same old version.
+        # Ids are locked in sorted order, so two batches sharing ids cannot deadlock on them.
+        ids.sort()
         for chunk in _chunks(ids, 500):
             rows = conn.execute(
-                sa.select(conversations.c.conversation_id, conversations.c.revision).where(
-                    conversations.c.conversation_id.in_(chunk)
-                )
+                sa.select(conversations.c.conversation_id, conversations.c.revision)
+                .where(conversations.c.conversation_id.in_(chunk))
+                .order_by(conversations.c.conversation_id)
+                .with_for_update()
             )
             known.update({cid: rev for cid, rev in rows})
         existed = set(known)
@@ -137,6 +155,7 @@ class ConversationStore:
         for chunk in _chunks([cid for cid in latest if cid in existed], 500):
             removed.extend(stored_contributions(conn, chunk))  # read before the rows are replaced
         if new:
+            new.sort(key=lambda v: v[0]["conversation_id"])  # the same lock order as above
             conn.execute(conversations.insert(), [c for c, _ in new])
             conn.execute(analyses.insert(), [a for _, a in new])
         if old:
