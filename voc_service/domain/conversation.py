@@ -37,6 +37,7 @@ class Conversation:
     agent_id: str = ""
     started_at: datetime | None = None  # timezone-aware (UTC) when known
     attributes: dict[str, str] = field(default_factory=dict)
+    purged_at: datetime | None = None  # read from the store: when retention blanked the turn texts
 
 
 class Outcome(StrEnum):

@@ -64,6 +64,7 @@ def conversation_from_row(row: dict) -> Conversation:
         agent_id=row["agent_id"],
         started_at=row["started_at"],
         attributes=payload["attributes"],
+        purged_at=row.get("purged_at"),  # retention blanked the turn texts (store/retention.py)
     )
 
 

@@ -122,6 +122,7 @@ class ConversationStore:
                     "revision": revision,
                     "created_at": now,
                     "updated_at": now,
+                    "purged_at": None,  # a re-send brings the texts back; retention blanks them again
                 },
                 {
                     "conversation_id": cid,

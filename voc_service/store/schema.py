@@ -55,6 +55,9 @@ conversations = sa.Table(
     sa.Column("revision", sa.Integer, nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
+    # when retention blanked the turn texts (voc_service/store/retention.py); NULL: texts kept.
+    # A re-send stores the texts again and clears it.
+    sa.Column("purged_at", UTCDateTime(), nullable=True),
     sa.Index(None, "started_at"),
     sa.Index(None, "customer_id"),
     sa.Index(None, "order_id"),
@@ -98,6 +101,7 @@ analyses = sa.Table(
     sa.Column("bucket_seconds", sa.Integer, nullable=True),  # bucket width it was counted with
     sa.Index(None, "flagged", "occurred_at"),
     sa.Index(None, "topic_id"),
+    sa.Index(None, "occurred_at"),  # retention finds old conversations by it
 )
 
 # SKU ids of a conversation, one row each (filters and per-SKU aggregates).
