@@ -133,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--direction", choices=["up", "both"], help="values: only rises (default) or rises and drops")
     p.set_defaults(func=cmd_spikes)
 
+    p = sub.add_parser("purge", help="blank the turn texts of old conversations (retention, docs/operations.md)")
+    p.add_argument("--store", help="SQLAlchemy URL (VOC_STORE)")
+    p.add_argument("--older-than-days", type=float, help="that happened longer ago (default VOC_RETENTION_DAYS)")
+    p.add_argument("--dry-run", action="store_true", help="only count what would be purged")
+    p.add_argument("--batch", type=int, default=1000, help="conversations per transaction (default 1000)")
+    p.set_defaults(func=cmd_purge)
+
     p = sub.add_parser("demo", help="generate a day of conversations, serve, ingest over gRPC, show results")
     p.add_argument("--conversations", type=int, default=3000)
     p.add_argument("--seed", type=int, default=7)
@@ -413,6 +420,37 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     n = write_generated(args.out, args.labels, days=args.days, per_day=args.per_day, n_skus=args.skus, seed=args.seed)
     print(f"wrote {n} conversations", file=sys.stderr)
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from voc_service.store import open_store
+    from voc_service.store.retention import count_purgeable, purge_transcripts
+
+    settings = load_settings(store=args.store)
+    days = settings.retention_days if args.older_than_days is None else args.older_than_days
+    if days <= 0 or args.batch < 1:
+        what = "--batch must be >= 1" if args.batch < 1 else "give --older-than-days N > 0 (or set VOC_RETENTION_DAYS)"
+        print(f"voc purge: {what}", file=sys.stderr)
+        return 2
+    cutoff = datetime.now(UTC) - timedelta(days=days)
+    store = open_store(settings.store, settings.sqlite_synchronous)
+    try:
+        t0 = time.perf_counter()
+        if args.dry_run:
+            n = count_purgeable(store.engine, cutoff)
+            print(f"would purge {n} conversation(s) that happened before {cutoff.isoformat(timespec='seconds')}")
+        else:
+            n = purge_transcripts(store.engine, cutoff, args.batch)
+            print(
+                f"purged {n} conversation(s) that happened before {cutoff.isoformat(timespec='seconds')} "
+                f"in {time.perf_counter() - t0:.1f}s"
+            )
+    finally:
+        store.close()
     return 0
 
 

@@ -92,6 +92,14 @@ class Settings(BaseSettings):
         30.0, ge=0, description="how often a server checks the registry's active topic model (0 = only at start and SIGHUP)"
     )
 
+    # retention (docs/operations.md)
+    retention_days: float = Field(
+        0.0, ge=0, description="turn texts of conversations that happened longer ago than this are blanked (0 = kept forever)"
+    )
+    retention_check_seconds: float = Field(
+        3600.0, gt=0, description="how often a server runs the retention purge (one replica at a time: a lease in the store)"
+    )
+
 
 def resolve_workers(workers: int) -> int:
     import os

@@ -189,6 +189,43 @@ class VocServer:
             except Exception:  # noqa: BLE001 - a failed pass is retried next time; the server goes on
                 log.exception("spike pass failed; the buckets stay unjudged and are retried")
 
+    def _watch_retention(self) -> None:
+        """Blank the transcripts of conversations older than VOC_RETENTION_DAYS, every
+        VOC_RETENTION_CHECK_SECONDS, one replica at a time (the store's job lease, renewed before
+        every batch; shutdown or a lost lease stops between batches). Logs counts, never text."""
+        import os
+        import socket
+        import uuid
+
+        from voc_service.store.retention import JOB, purge_transcripts
+        from voc_service.store.signals import SignalStore
+
+        leases = SignalStore(self.store.engine)
+        holder = f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        period = self.settings.retention_check_seconds
+        ttl = timedelta(seconds=max(30.0, 2 * period))  # the holder keeps it while it lives
+
+        def keep_going() -> bool:
+            return not self._stopped.is_set() and leases.acquire(JOB, holder, datetime.now(UTC), ttl)[0]
+
+        while not self._stopped.wait(period):
+            try:
+                if not keep_going():
+                    continue  # another replica purges
+                t0 = time.perf_counter()
+                cutoff = datetime.now(UTC) - timedelta(days=self.settings.retention_days)
+                purged = purge_transcripts(self.store.engine, cutoff, keep_going=keep_going)
+                telemetry.TRANSCRIPTS_PURGED.inc(purged)
+                log.info(
+                    "retention purge",
+                    extra={"purged": purged, "older_than": cutoff.isoformat(),
+                           "seconds": round(time.perf_counter() - t0, 3)},
+                )
+            except Exception as exc:  # noqa: BLE001 - retried at the next check; the server goes on
+                # no exc_info: a database error's message can carry the statement's parameters (texts)
+                log.error("retention purge failed; retried at the next check",
+                          extra={"error": type(exc).__name__, "where": telemetry.where(exc)})
+
     def _worst_skus(self) -> list[tuple[str, float]]:
         """The bounded SKU set exported as metrics: worst N (with some volume) + the watch list."""
         from voc_service.insights.experience import SkuExperience
@@ -236,6 +273,8 @@ class VocServer:
             threading.Thread(target=self._watch_topic_registry, name="topic-registry", daemon=True).start()
         if self.settings.spike_check_seconds > 0:
             threading.Thread(target=self._watch_spikes, name="spike-pass", daemon=True).start()
+        if self.settings.retention_days > 0:
+            threading.Thread(target=self._watch_retention, name="retention", daemon=True).start()
         for name in ("", *SERVICE_NAMES):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         telemetry.READY.set(1)

@@ -32,6 +32,9 @@ REDACTIONS = Counter("voc_redactions", "Personal-data spans redacted, by kind", 
 READY = Gauge("voc_ready", "1 while the server accepts requests")
 SPIKE_PASS_SECONDS = Histogram("voc_spike_pass_seconds", "Time to judge one bucket for complaint spikes", buckets=_LATENCY_BUCKETS)
 SPIKE_BUCKETS = Counter("voc_spike_buckets_judged", "Buckets judged for complaint spikes by this process")
+TRANSCRIPTS_PURGED = Counter(
+    "voc_transcripts_purged", "Conversations whose turn texts this process blanked (retention, VOC_RETENTION_DAYS)"
+)
 # Rule ids are validated identifiers from the configured packs (a bounded set), never free text.
 FINDINGS = Counter("voc_qa_findings", "QA findings in analysed conversations, by rule and severity", ["rule", "severity"])
 FLAGGED = Counter("voc_qa_flagged_conversations", "Analysed conversations that QA flagged for review")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -199,3 +203,26 @@ def test_cutoff_must_be_timezone_aware(store_url: str) -> None:
     store = open_store(store_url)
     with pytest.raises(ValueError, match="timezone"):
         purge_transcripts(store.engine, datetime(2026, 1, 1))
+
+
+def test_cli_and_pipeline_purge(store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from voc_service.cli import main as voc
+
+    job = Path(__file__).resolve().parents[2] / "pipelines" / "purge_transcripts.py"
+
+    now = datetime.now(UTC)
+    store = open_store(store_url)
+    store.save_batch([item("old-1", now - timedelta(days=60)), item("old-2", now - timedelta(days=45)), item("new-1", now)])
+    assert voc(["purge", "--store", store_url, "--older-than-days", "30", "--dry-run"]) == 0
+    assert "would purge 2 conversation(s)" in capsys.readouterr().out
+    assert texts(store, "old-1") != ["", ""]  # a dry run changes nothing
+    run = subprocess.run(
+        [sys.executable, str(job), "--older-than-days", "50"], capture_output=True, text=True, timeout=120,
+        env={**os.environ, "VOC_STORE": store_url},
+    )  # fmt: skip
+    assert run.returncode == 0 and "purged 1 conversation(s)" in run.stdout, run.stderr
+    assert voc(["purge", "--store", store_url, "--older-than-days", "30"]) == 0
+    assert "purged 1 conversation(s)" in capsys.readouterr().out
+    assert [texts(store, c) == ["", ""] for c in ("old-1", "old-2", "new-1")] == [True, True, False]
+    assert voc(["purge", "--store", store_url]) == 2  # no age given and VOC_RETENTION_DAYS unset
+    assert "--older-than-days" in capsys.readouterr().err

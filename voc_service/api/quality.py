@@ -84,9 +84,12 @@ class QualityServicer(pb_grpc.QualityServiceServicer):
             raise NotFound(f"no conversation {request.conversation_id!r}")
         conv, analysis, revision = got
         analysis.promises = self.quality.promises_of(conv.conversation_id)
-        return analysis_pb2.StoredConversation(
+        out = analysis_pb2.StoredConversation(
             conversation=conversation_to_pb(conv), analysis=analysis_to_pb(analysis), revision=revision
         )
+        if conv.purged_at is not None:  # retention blanked the texts: say so, not just send empty turns
+            set_timestamp(out.purged_at, conv.purged_at)
+        return out
 
     def SubmitReview(self, request: pb.SubmitReviewRequest, context: grpc.ServicerContext) -> pb.Review:
         self._id("conversation_id", request.conversation_id)

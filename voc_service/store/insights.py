@@ -111,6 +111,7 @@ class InsightsStore:
                     analyses.c.topic_model == model_version,
                     analyses.c.occurred_at >= since,
                     analyses.c.occurred_at < until,
+                    conversations.c.purged_at.is_(None),  # a purged transcript has no words to show
                 )
                 .order_by(analyses.c.topic_probability.desc(), analyses.c.conversation_id)
                 .limit(limit)

@@ -251,12 +251,15 @@ class ConversationStore:
         return None if row is None else _from_row(row)
 
     def iter_stored(
-        self, batch: int = 500, since: datetime | None = None
+        self, batch: int = 500, since: datetime | None = None, purged: bool = True
     ) -> Iterator[tuple[Conversation, ConversationAnalysis, int]]:
-        """Every stored conversation (that occurred at or after ``since``) with its analysis and
-        revision, in id order, read in pages (keyset paging: a large store is never loaded at once)."""
+        """Every stored conversation (that occurred at or after ``since``; ``purged=False``: only
+        those whose texts retention has not blanked) with its analysis and revision, in id order,
+        read in pages (keyset paging: a large store is never loaded at once)."""
         after = ""
         window = [] if since is None else [analyses.c.occurred_at >= since]
+        if not purged:
+            window.append(conversations.c.purged_at.is_(None))
         while True:
             with self.engine.connect() as conn:
                 rows = (

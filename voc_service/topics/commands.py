@@ -88,7 +88,8 @@ def stored_documents(
     store = open_store(settings.store, settings.sqlite_synchronous)
     try:
         since = None if days is None else datetime.now(UTC) - timedelta(days=days)
-        return conversation_documents((conv for conv, _a, _r in store.iter_stored(since=since)), settings, skus)
+        stored = store.iter_stored(since=since, purged=False)  # purged transcripts have no words left
+        return conversation_documents((conv for conv, _a, _r in stored), settings, skus)
     finally:
         store.close()
 

@@ -323,11 +323,13 @@ class ConversationAnalysis(_message.Message):
     def __init__(self, conversation_id: _Optional[str] = ..., turns: _Optional[_Iterable[_Union[TurnAnalysis, _Mapping]]] = ..., versions: _Optional[_Mapping[str, str]] = ..., redaction_count: _Optional[int] = ..., char_count: _Optional[int] = ..., sentiment: _Optional[_Union[ConversationSentiment, _Mapping]] = ..., quality: _Optional[_Union[Quality, _Mapping]] = ..., promises: _Optional[_Iterable[_Union[Promise, _Mapping]]] = ..., topic: _Optional[_Union[TopicAssignment, _Mapping]] = ...) -> None: ...
 
 class StoredConversation(_message.Message):
-    __slots__ = ("conversation", "analysis", "revision")
+    __slots__ = ("conversation", "analysis", "revision", "purged_at")
     CONVERSATION_FIELD_NUMBER: _ClassVar[int]
     ANALYSIS_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
+    PURGED_AT_FIELD_NUMBER: _ClassVar[int]
     conversation: _conversation_pb2.Conversation
     analysis: ConversationAnalysis
     revision: int
-    def __init__(self, conversation: _Optional[_Union[_conversation_pb2.Conversation, _Mapping]] = ..., analysis: _Optional[_Union[ConversationAnalysis, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
+    purged_at: _timestamp_pb2.Timestamp
+    def __init__(self, conversation: _Optional[_Union[_conversation_pb2.Conversation, _Mapping]] = ..., analysis: _Optional[_Union[ConversationAnalysis, _Mapping]] = ..., revision: _Optional[int] = ..., purged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
