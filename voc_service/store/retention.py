@@ -133,6 +133,10 @@ def _undated(older_than: datetime, after: tuple | None, limit: int | None) -> sa
 
 
 def _purge(conn: sa.Connection, rows: list[sa.RowMapping], now: datetime) -> None:
+    """Blank the locked ``rows``. Order matters on PostgreSQL: the rows of other conversations
+    (the ones that broke a purged promise) are taken before the purged promises are written, and
+    an ingest that breaks a promise locks its own conversation before the promise, so the two
+    never wait for each other in a circle."""
     ids = [r["conversation_id"] for r in rows]
     conn.execute(
         conversations.update()
@@ -140,8 +144,8 @@ def _purge(conn: sa.Connection, rows: list[sa.RowMapping], now: datetime) -> Non
         .values(payload=sa.bindparam("payload"), purged_at=now),
         [{"cid": r["conversation_id"], "payload": _blank_payload(r["payload"])} for r in rows],
     )
-    # Promises of these conversations: their text goes; a promise_broken finding quoting one of
-    # them (here or in the later conversation that broke it) loses the quote.
+    # A promise_broken finding quotes the promise's text: the quote goes from the purged
+    # conversations' findings and from the later conversations that broke their promises.
     promise_ids: set[str] = set()
     breakers: set[str] = set()
     for pid, by in conn.execute(
@@ -150,33 +154,40 @@ def _purge(conn: sa.Connection, rows: list[sa.RowMapping], now: datetime) -> Non
         promise_ids.add(pid)
         if by:
             breakers.add(by)
-    if promise_ids:
-        conn.execute(promises.update().where(promises.c.conversation_id.in_(ids)).values(text=""))
-    mine = set(ids)
-    analysis_rows = []
-    for r in rows:
-        quality = _unquote(r["quality"], promise_ids, everything=True)
-        analysis_rows.append({"cid": r["conversation_id"], "turns": _blank_turns(r["turns"]), "quality": quality})
-    conn.execute(
-        analyses.update()
-        .where(analyses.c.conversation_id == sa.bindparam("cid"))
-        .values(turns=sa.bindparam("turns"), quality=sa.bindparam("quality")),
-        analysis_rows,
-    )
-    others = sorted(breakers - mine)
+    others = sorted(breakers - set(ids))
     if others:
         changed = []
         for cid, quality in conn.execute(
-            sa.select(analyses.c.conversation_id, analyses.c.quality).where(analyses.c.conversation_id.in_(others))
+            sa.select(analyses.c.conversation_id, analyses.c.quality)
+            .where(analyses.c.conversation_id.in_(others))
+            .order_by(analyses.c.conversation_id)
+            .with_for_update()
         ):
             new = _unquote(quality, promise_ids, everything=False)
             if new != quality:
                 changed.append({"cid": cid, "quality": new})
         if changed:
             conn.execute(
-                analyses.update().where(analyses.c.conversation_id == sa.bindparam("cid")).values(quality=sa.bindparam("quality")),
+                analyses.update()
+                .where(analyses.c.conversation_id == sa.bindparam("cid"))
+                .values(quality=sa.bindparam("quality")),
                 changed,
             )
+    conn.execute(
+        analyses.update()
+        .where(analyses.c.conversation_id == sa.bindparam("cid"))
+        .values(turns=sa.bindparam("turns"), quality=sa.bindparam("quality")),
+        [
+            {
+                "cid": r["conversation_id"],
+                "turns": _blank_turns(r["turns"]),
+                "quality": _unquote(r["quality"], promise_ids, everything=True),
+            }
+            for r in rows
+        ],
+    )
+    if promise_ids:
+        conn.execute(promises.update().where(promises.c.conversation_id.in_(ids)).values(text=""))
 
 
 def _blank_payload(payload: str) -> str:
