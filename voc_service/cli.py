@@ -29,6 +29,13 @@ def _server_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _client_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--token", help="bearer token (VOC_CLIENT_TOKEN; the variable keeps it out of `ps`)")
+    p.add_argument("--tls-ca", type=Path, help="CA (PEM) to trust: connect with TLS (VOC_CLIENT_TLS_CA)")
+    p.add_argument("--tls-cert", type=Path, help="client certificate (PEM) for mutual TLS (VOC_CLIENT_TLS_CERT)")
+    p.add_argument("--tls-key", type=Path, help="its private key (PEM) (VOC_CLIENT_TLS_KEY)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voc", description="Voice-of-Customer analysis service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -47,7 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="stream a JSONL file of Conversations to a server")
     p.add_argument("file", help="input file, '-' for stdin")
     p.add_argument("--target", required=True, help="HOST:PORT of a voc server")
+    _client_flags(p)
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("auth", help="bearer tokens for the server's tokens file (VOC_AUTH_TOKENS_FILE)")
+    auth = p.add_subparsers(dest="auth_command", required=True)
+    t = auth.add_parser("token", help="make a random token; prints it once and its entry for the tokens file")
+    t.add_argument("--name", required=True, help="the token's name (logs, rate limit); unique in the file")
+    t.add_argument("--roles", required=True, help="comma-separated: ingest, read, review, admin")
+    t.add_argument("--expires-days", type=float, help="valid for this many days (default: no expiry)")
+    t.set_defaults(func=cmd_auth_token)
 
     p = sub.add_parser("generate", help="write synthetic conversations (JSONL) and their labels")
     p.add_argument("--out", required=True, help="Conversation JSONL, '-' for stdout")
@@ -401,7 +417,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             except InvalidInput as exc:
                 bad.append(f"line {number}: {exc.message}")
 
-    with open_input(args.file) as fh, channel(args.target) as chan:
+    settings = load_settings(
+        client_token=args.token, client_tls_ca=args.tls_ca, client_tls_cert=args.tls_cert, client_tls_key=args.tls_key
+    )
+    token = settings.client_token.get_secret_value() if settings.client_token is not None else None
+    connect = channel(
+        args.target, token=token,
+        tls_ca=settings.client_tls_ca, tls_cert=settings.client_tls_cert, tls_key=settings.client_tls_key,
+    )  # fmt: skip
+    with open_input(args.file) as fh, connect as chan:
         summary, _acks = ingest(chan, conversations(fh))
     print(f"sent {summary.sent} conversations in {summary.seconds:.2f}s ({summary.rate:.0f}/s)")
     for outcome, n in sorted(summary.outcomes.items()):
@@ -413,6 +437,39 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if bad:
         print(f"  {len(bad)} line(s) could not be parsed and were not sent")
     return 1 if bad or summary.errors else 0
+
+
+def cmd_auth_token(args: argparse.Namespace) -> int:
+    import hashlib
+    import secrets
+    from datetime import UTC, datetime, timedelta
+
+    import yaml
+
+    from voc_service.api.auth import ROLES
+
+    roles = [r.strip() for r in args.roles.split(",") if r.strip()]
+    problem = ""
+    if not args.name.strip():
+        problem = "--name must not be empty"
+    elif not roles or set(roles) - ROLES:
+        problem = f"--roles: choose from {', '.join(sorted(ROLES))}"
+    elif args.expires_days is not None and args.expires_days <= 0:
+        problem = "--expires-days must be positive"
+    if problem:
+        print(f"voc auth token: {problem}", file=sys.stderr)
+        return 2
+    token = secrets.token_urlsafe(32)
+    entry: dict[str, object] = {
+        "name": args.name.strip(), "sha256": hashlib.sha256(token.encode()).hexdigest(), "roles": roles,
+    }  # fmt: skip
+    if args.expires_days is not None:
+        expires = datetime.now(UTC) + timedelta(days=args.expires_days)
+        entry["expires_at"] = expires.isoformat(timespec="seconds").replace("+00:00", "Z")
+    print(f"token: {token}")
+    print("# shown once: the server keeps only its sha256. Add this entry to the tokens file:")
+    print(yaml.safe_dump([entry], sort_keys=False, default_flow_style=None), end="")
+    return 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_STORE = "sqlite:///voc.db"
@@ -21,6 +21,32 @@ class Settings(BaseSettings):
     rpc_threads: int = Field(16, ge=1, description="gRPC handler threads (each open Ingest stream holds one)")
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|text)$")
+
+    # security and limits (docs/operations.md)
+    auth_tokens_file: Path | None = Field(
+        None, description="bearer tokens (YAML/JSON: name, sha256, roles, expires_at, revoked); unset = no auth"
+    )
+    auth_open_health: bool = Field(True, description="grpc.health.v1 answers without a token (load balancers, probes)")
+    auth_open_reflection: bool = Field(False, description="server reflection answers without a token")
+    tls_cert: Path | None = Field(None, description="server certificate chain (PEM); with tls_key: TLS only")
+    tls_key: Path | None = Field(None, description="private key of tls_cert (PEM)", validate_default=True)
+    tls_client_ca: Path | None = Field(
+        None, description="CA (PEM) client certificates must chain to: mutual TLS required", validate_default=True
+    )
+    max_concurrent_rpcs: int = Field(
+        0, ge=0, description="RPCs in progress or queued for a thread; beyond: RESOURCE_EXHAUSTED (0 = 2 x rpc_threads)"
+    )
+    max_ingest_streams: int = Field(
+        0, ge=0, description="open Ingest streams; one more: RESOURCE_EXHAUSTED (0 = half of rpc_threads, at least 1)"
+    )
+    ingest_rate_per_token: float = Field(
+        0.0, ge=0, description="conversations/s one token (or, without auth, one client host) may send; 0 = unlimited"
+    )
+    ingest_burst: int = Field(0, ge=0, description="conversations a token may send at once (0 = one second's worth)")
+    client_token: SecretStr | None = Field(None, description="bearer token `voc ingest` sends")
+    client_tls_ca: Path | None = Field(None, description="CA (PEM) `voc ingest` trusts: TLS to the server")
+    client_tls_cert: Path | None = Field(None, description="client certificate (PEM) `voc ingest` presents (mTLS)")
+    client_tls_key: Path | None = Field(None, description="private key of client_tls_cert (PEM)", validate_default=True)
 
     # store
     store: str = Field(DEFAULT_STORE, description="SQLAlchemy URL")
@@ -99,6 +125,33 @@ class Settings(BaseSettings):
     retention_check_seconds: float = Field(
         3600.0, gt=0, description="how often a server runs the retention purge (one replica at a time: a lease in the store)"
     )
+
+    @field_validator("tls_key", "client_tls_key")
+    @classmethod
+    def _key_with_cert(cls, key: Path | None, info: ValidationInfo) -> Path | None:
+        """A certificate without its key (or the reverse) is a mistake to stop on, not to guess around."""
+        cert = info.data.get("tls_cert" if info.field_name == "tls_key" else "client_tls_cert")
+        if (cert is None) != (key is None):
+            prefix = "VOC_" if info.field_name == "tls_key" else "VOC_CLIENT_"
+            raise ValueError(f"{prefix}TLS_CERT and {prefix}TLS_KEY must be set together")
+        return key
+
+    @field_validator("tls_client_ca")
+    @classmethod
+    def _client_ca_needs_tls(cls, ca: Path | None, info: ValidationInfo) -> Path | None:
+        if ca is not None and info.data.get("tls_cert") is None:
+            raise ValueError("mutual TLS (VOC_TLS_CLIENT_CA) needs VOC_TLS_CERT and VOC_TLS_KEY")
+        return ca
+
+    def rpc_limit(self) -> int:
+        """Running plus queued RPCs: a queue as long as the thread pool absorbs a burst, and a
+        call beyond it is refused at once instead of waiting (and holding its request) unboundedly."""
+        return self.max_concurrent_rpcs or 2 * self.rpc_threads
+
+    def ingest_stream_limit(self) -> int:
+        """Each open Ingest stream holds a handler thread for its whole life: half the threads at
+        most, so reads and reviews always find one."""
+        return self.max_ingest_streams or max(1, self.rpc_threads // 2)
 
 
 def resolve_workers(workers: int) -> int:

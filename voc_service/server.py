@@ -79,11 +79,25 @@ class VocServer:
         self._stopped = threading.Event()
 
     def _build_grpc(self, settings: Settings) -> None:
+        from voc_service.api.auth import AuthInterceptor, TokenFile
+        from voc_service.api.tls import server_credentials
+
         self.health = health.HealthServicer()
         limit = settings.max_message_bytes
+        # Error-and-metrics outermost, so calls refused by auth are mapped and counted like any other.
+        interceptors: list[grpc.ServerInterceptor] = [ErrorAndMetricsInterceptor()]
+        if settings.auth_tokens_file is not None:
+            interceptors.append(
+                AuthInterceptor(
+                    TokenFile(settings.auth_tokens_file), settings.auth_open_health, settings.auth_open_reflection
+                )
+            )
         self.grpc = grpc.server(
             futures.ThreadPoolExecutor(max_workers=settings.rpc_threads, thread_name_prefix="rpc"),
-            interceptors=[ErrorAndMetricsInterceptor()],
+            interceptors=interceptors,
+            # Beyond this many calls running or queued for a thread, gRPC answers RESOURCE_EXHAUSTED
+            # itself: the executor's queue (and the requests it holds) cannot grow without bound.
+            maximum_concurrent_rpcs=settings.rpc_limit(),
             options=[
                 ("grpc.max_receive_message_length", limit),
                 ("grpc.max_send_message_length", limit),
@@ -102,7 +116,12 @@ class VocServer:
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
         reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), self.grpc)
         try:
-            self.port = self.grpc.add_insecure_port(f"{settings.host}:{settings.port}")
+            address = f"{settings.host}:{settings.port}"
+            if settings.tls_cert is not None and settings.tls_key is not None:
+                creds = server_credentials(settings.tls_cert, settings.tls_key, settings.tls_client_ca)
+                self.port = self.grpc.add_secure_port(address, creds)
+            else:
+                self.port = self.grpc.add_insecure_port(address)
         except RuntimeError as exc:  # grpc raises RuntimeError("Failed to bind ...")
             raise OSError(f"could not bind {settings.host}:{settings.port} (in use?)") from exc
         if self.port == 0:

@@ -11,12 +11,16 @@ from collections.abc import Callable, Iterator, Sequence
 import grpc
 
 from voc_service import telemetry
+from voc_service.api.auth import caller_key
 from voc_service.api.convert import OUTCOME_TO_PB, analysis_to_pb, conversation_from_pb
+from voc_service.api.errors import status_code_for
 from voc_service.api.ingest import AckRecord, ingest_batch
+from voc_service.api.limits import RateLimiter, Slots
 from voc_service.api.pb import analysis_service_pb2 as pb
 from voc_service.api.pb import analysis_service_pb2_grpc as pb_grpc
 from voc_service.config import Settings
 from voc_service.domain import InvalidInput, Outcome
+from voc_service.domain.errors import Overloaded
 from voc_service.pipeline import Pipeline
 from voc_service.workers import WorkerPool
 
@@ -35,8 +39,14 @@ class AnalysisServicer(pb_grpc.AnalysisServiceServicer):
         self.queue_size = settings.ingest_queue
         # With workers, keep one batch per worker in flight so none of them waits for our acks.
         self.in_flight = pool.size if pool is not None else 1
+        # Limits: a stream holds a handler thread for its life, so only some may be open (reads
+        # must always find a thread); each caller's conversations are metered by one bucket.
+        self.streams = Slots(settings.ingest_stream_limit())
+        self.rate = RateLimiter(settings.ingest_rate_per_token, settings.ingest_burst)
 
     def Analyze(self, request: pb.AnalyzeRequest, context: grpc.ServicerContext) -> pb.AnalyzeResponse:
+        if not self.rate.allow(caller_key(context)):
+            raise Overloaded(_OVER_RATE_MESSAGE)
         if not request.HasField("conversation"):
             raise InvalidInput("conversation", "required")
         conv = conversation_from_pb(request.conversation)
@@ -65,7 +75,20 @@ class AnalysisServicer(pb_grpc.AnalysisServiceServicer):
     ) -> Iterator[pb.IngestAck]:
         """Reads ahead on a helper thread so that whatever has arrived is analysed and committed
         as one batch (one transaction) while acks stay one-per-request and in order. A producer
-        that waits for each ack still gets it at once: a batch never waits to fill up."""
+        that waits for each ack still gets it at once: a batch never waits to fill up.
+
+        One stream more than ``max_ingest_streams`` is refused at once (RESOURCE_EXHAUSTED); a
+        conversation over the caller's rate gets a REJECTED ack with that code and is not stored."""
+        if not self.streams.try_acquire():
+            raise Overloaded(f"too many open Ingest streams (limit {self.streams.size}); retry later")
+        try:
+            yield from self._ingest(request_iterator, context, caller_key(context))
+        finally:
+            self.streams.release()
+
+    def _ingest(
+        self, request_iterator: Iterator[pb.IngestRequest], context: grpc.ServicerContext, caller: str
+    ) -> Iterator[pb.IngestAck]:
         inbox: queue.Queue = queue.Queue(maxsize=self.queue_size)
         threading.Thread(
             target=_read_all, args=(request_iterator, inbox, context), daemon=True, name="ingest-reader"
@@ -79,7 +102,7 @@ class AnalysisServicer(pb_grpc.AnalysisServiceServicer):
                 # Block for input only when nothing is in flight; otherwise take what is there.
                 ended = _take(inbox, context, batch, self.batch_max, block=not pending)
             if batch:
-                pending.append((batch, self._start(batch)))
+                pending.append((batch, self._start(batch, caller)))
                 continue
             if pending:
                 done, wait = pending.popleft()
@@ -88,20 +111,37 @@ class AnalysisServicer(pb_grpc.AnalysisServiceServicer):
                     yield _ack(sequence + i, req.conversation.conversation_id, rec)
                 sequence += len(done)
 
-    def _start(self, batch: Sequence[pb.IngestRequest]) -> Pending:
-        messages = [r.conversation if r.HasField("conversation") else None for r in batch]
+    def _start(self, batch: Sequence[pb.IngestRequest], caller: str) -> Pending:
+        admitted = [self.rate.allow(caller) for _ in batch]
+        messages = [r.conversation if r.HasField("conversation") else None for r, ok in zip(batch, admitted) if ok]
+        if not messages:
+            return lambda: _merge(admitted, [])
         if self.pool is None:
             records = ingest_batch(self.pipeline, messages)
-            return lambda: records
+            return lambda: _merge(admitted, records)
         running = self.pool.submit(messages)
 
         def wait() -> list[AckRecord]:
             records, timings = running.result()
             for stage, seconds in timings:
                 telemetry.observe_stage(stage, seconds)
-            return records
+            return _merge(admitted, records)
 
         return wait
+
+
+_OVER_RATE_MESSAGE = "ingest rate limit exceeded; retry later"
+_OVER_RATE_ACK = AckRecord(
+    Outcome.REJECTED, 0, status_code_for(Overloaded(_OVER_RATE_MESSAGE)).name, "", _OVER_RATE_MESSAGE
+)
+
+
+def _merge(admitted: Sequence[bool], records: list[AckRecord]) -> list[AckRecord]:
+    """The batch's acks in request order: processed records where admitted, rate rejections elsewhere."""
+    if all(admitted):
+        return records
+    it = iter(records)
+    return [next(it) if ok else _OVER_RATE_ACK for ok in admitted]
 
 
 def _time_left(context: grpc.ServicerContext) -> bool:

@@ -28,19 +28,24 @@ from voc_service.domain import (
     StoreUnavailable,
     VocError,
 )
+from voc_service.domain.errors import Overloaded, PermissionDenied, Unauthenticated
 
 log = logging.getLogger(__name__)
 
 
 # A field over a configured limit (too many turns, a turn too long) is a bad request, so it is
 # INVALID_ARGUMENT with the field, like any other validation failure; RESOURCE_EXHAUSTED is left
-# to what really exhausts a resource: a message over the transport size limit (gRPC's own check).
+# to what really exhausts a resource: a message over the transport size limit (gRPC's own check)
+# and the limits that protect the service (Overloaded: streams, per-token rate).
 _CODES: list[tuple[type[VocError], grpc.StatusCode]] = [
     (InvalidInput, grpc.StatusCode.INVALID_ARGUMENT),  # includes LimitExceeded
     (NotFound, grpc.StatusCode.NOT_FOUND),
     (StoreUnavailable, grpc.StatusCode.UNAVAILABLE),
     (DeadlineExpired, grpc.StatusCode.DEADLINE_EXCEEDED),
     (FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
+    (Overloaded, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
+    (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
 ]
 
 

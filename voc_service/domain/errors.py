@@ -39,3 +39,23 @@ class DeadlineExpired(VocError):
 
 class FailedPrecondition(VocError):
     """The request is valid but the service is not set up for it (e.g. QA is not configured)."""
+
+
+class Overloaded(VocError):
+    """A limit that protects the service was reached (streams, rate): retry later, with backoff.
+    Refused at once, so an overloaded server answers quickly instead of queueing work."""
+
+
+class Unauthenticated(VocError):
+    """No valid credentials. One message for every cause (missing, unknown, expired, revoked), so
+    a caller learns nothing about which tokens exist."""
+
+    def __init__(self) -> None:
+        super().__init__("authentication required")
+
+
+class PermissionDenied(VocError):
+    """Valid credentials without the role the method needs."""
+
+    def __init__(self) -> None:
+        super().__init__("permission denied")
