@@ -425,8 +425,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         args.target, token=token,
         tls_ca=settings.client_tls_ca, tls_cert=settings.client_tls_cert, tls_key=settings.client_tls_key,
     )  # fmt: skip
-    with open_input(args.file) as fh, connect as chan:
-        summary, _acks = ingest(chan, conversations(fh))
+    import grpc
+
+    try:
+        with open_input(args.file) as fh, connect as chan:
+            summary, _acks = ingest(chan, conversations(fh))
+    except grpc.RpcError as exc:  # the whole stream refused (auth, TLS, limits): one line, no traceback
+        print(f"voc ingest: {exc.code().name}: {exc.details()}", file=sys.stderr)  # type: ignore[attr-defined]
+        return 1
     print(f"sent {summary.sent} conversations in {summary.seconds:.2f}s ({summary.rate:.0f}/s)")
     for outcome, n in sorted(summary.outcomes.items()):
         print(f"  {outcome:<10} {n}")

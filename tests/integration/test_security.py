@@ -380,7 +380,7 @@ def test_voc_auth_token_then_voc_ingest_over_mutual_tls(
     assert done.returncode == 0, done.stdout + done.stderr
     assert "STORED     1" in done.stdout
     no_cert = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env, check=False)
-    assert no_cert.returncode != 0 and "STORED" not in no_cert.stdout
+    assert no_cert.returncode == 1 and "voc ingest: UNAVAILABLE" in no_cert.stderr and "Traceback" not in no_cert.stderr
     half = subprocess.run([*args, "--tls-cert", str(pki.client_cert)], capture_output=True, text=True, timeout=60,
                           env=env, check=False)  # fmt: skip
     assert half.returncode == 2 and "VOC_CLIENT_TLS_CERT and VOC_CLIENT_TLS_KEY" in half.stderr
