@@ -44,10 +44,24 @@ class ServerProcess:
         return f"{self.host}:{self.port}"
 
     def start(self, timeout: float = 120.0) -> ServerProcess:
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> ServerProcess:
+        """Start the process without waiting (several replicas start at once). Call it from a
+        thread that outlives the server: --exit-with-parent ends the server when its parent
+        THREAD exits (Linux's parent-death signal follows the thread that forked)."""
         self.proc = subprocess.Popen(
             self.args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=self.env
         )
         threading.Thread(target=self._drain, daemon=True).start()
+        return self
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def wait_ready(self, timeout: float = 120.0) -> ServerProcess:
+        assert self.proc is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while not self._ready.wait(0.1):
             if self.proc.poll() is not None:

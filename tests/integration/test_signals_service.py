@@ -5,12 +5,14 @@ endpoint exports it."""
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
+import sqlalchemy as sa
 from conftest import LIMIT_ENV, spike_history
 
 from voc_service.api.pb import analysis_service_pb2 as pb
@@ -18,6 +20,7 @@ from voc_service.api.pb import analysis_service_pb2_grpc
 from voc_service.api.pb import insights_service_pb2 as ipb
 from voc_service.api.pb import insights_service_pb2_grpc
 from voc_service.launcher import ServerProcess
+from voc_service.store.signals import SignalStore
 
 SPIKING, QUIET = "100045612378", "200000000002"
 
@@ -36,7 +39,20 @@ def spiked(module_store_url: str) -> Iterator[tuple[ServerProcess, datetime]]:
             acks = list(stub.Ingest(iter(pb.IngestRequest(conversation=c) for c in spike_history(now, SPIKING, QUIET))))
         assert all(a.outcome == pb.STORED for a in acks)
     with ServerProcess(module_store_url, env=env) as proc:
+        wait_until_judged(module_store_url, now - timedelta(hours=1))
         yield proc, now - timedelta(hours=3)
+
+
+def wait_until_judged(url: str, bucket: datetime, timeout: float = 120) -> None:
+    """Until the server's pass has judged ``bucket`` (the jobs table says so)."""
+    engine = sa.create_engine(url)
+    deadline = time.monotonic() + timeout
+    try:
+        while SignalStore(engine).holder("spike_detection")[2] != bucket:
+            assert time.monotonic() < deadline, f"the spike pass did not reach {bucket}"
+            time.sleep(0.1)
+    finally:
+        engine.dispose()
 
 
 def test_the_injected_spike_becomes_one_signal_with_evidence(spiked) -> None:

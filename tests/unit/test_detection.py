@@ -7,6 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from backends import fresh_database
 from conftest import analysed_item
 
@@ -72,7 +73,27 @@ def test_the_lease_lets_one_runner_judge_a_bucket(store_url: str) -> None:
     assert b.run_due(now) == []  # a holds the lease (5 minutes)
     later = now + timedelta(hours=1)  # a's lease expired: b takes over where a stopped
     assert [r.bucket.hour for r in b.run_due(later)] == [12]
-    assert a.run_due(later + timedelta(minutes=1)) == []  # now b holds it
+    assert a.run_due(later + timedelta(seconds=10)) == []  # now b holds it
+
+
+def test_a_stale_holder_writes_nothing(store_url: str) -> None:
+    """A replica whose lease expired mid-pass (a long pause) cannot record a bucket: its results
+    are dropped, not written twice next to those of the replica that took over."""
+    from voc_service.store.signals import JobClaim, LeaseLost
+
+    store = open_store(store_url)
+    signals = SignalStore(store.engine)
+    now = datetime(2026, 11, 20, 12, 5, tzinfo=UTC)
+    a, b = (SpikeDetector.from_settings(signals, Settings(), lambda: None) for _ in range(2))
+    assert a.lease == timedelta(seconds=30)  # half the default check period
+    assert [r.bucket.hour for r in a.run_due(now, catch_up=1)] == [11]
+    assert [r.bucket.hour for r in b.run_due(now + timedelta(hours=1))] == [12]
+    assert signals.holder("spike_detection")[0] == b.holder and b.holder != a.holder
+    with pytest.raises(LeaseLost):  # a resumes after its pause, still believing it holds the lease
+        a.judge_bucket(now.replace(hour=13, minute=0), JobClaim("spike_detection", a.holder, now.replace(hour=13, minute=0), now + timedelta(hours=2)))
+    with pytest.raises(LeaseLost):  # nor may b judge a bucket already finished
+        b.judge_bucket(now.replace(hour=12, minute=0), JobClaim("spike_detection", b.holder, now.replace(hour=12, minute=0), now + timedelta(hours=2)))
+    assert signals.holder("spike_detection")[2] == now.replace(hour=12, minute=0)
 
 
 def test_a_new_topic_whose_complaints_grow_is_a_new_topic_signal(store_url: str, backend: str, tmp_path: Path) -> None:

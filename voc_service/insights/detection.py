@@ -4,8 +4,10 @@ For each bucket that has closed (plus a grace period for late conversations) and
 yet, in order: the subjects that could open a signal (at least ``min_count`` complaints in the
 bucket) and the subjects with an open signal are judged in rate mode (insights/spikes.py) from
 their history before the bucket — causal, as `voc spikes` replays it. One replica runs the pass
-for a bucket (the store's job lease); a replica that dies mid-way leaves the bucket unfinished,
-and the next lease holder judges it again (signals are recorded in one transaction per bucket).
+for a bucket (the store's job lease); a bucket's signals and the mark "bucket done" are written in
+one transaction that only commits while the writer still holds the lease, so each bucket is
+judged into signals exactly once across replicas. The lease lasts half a check period: a replica
+that dies is replaced at the next check of any other replica (within one period).
 
 Kinds: ``sku``, ``topic``, ``sku_topic``, and ``new_topic`` — a topic the active model's last refit
 found new (lineage "new") whose complaints grow: judged against its own short history (count
@@ -15,6 +17,9 @@ mode) instead of a share, since a young topic has no share history to speak of.
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +30,7 @@ import numpy as np
 from scipy import stats
 
 from voc_service.insights.spikes import RateHistory, SignalState, SpikeConfig, judge_rate, step
-from voc_service.store.signals import SignalRow, SignalStore
+from voc_service.store.signals import JobClaim, LeaseLost, SignalRow, SignalStore
 from voc_service.topics.model import TopicModel
 
 if TYPE_CHECKING:
@@ -81,10 +86,13 @@ class SpikeDetector:
     ) -> None:
         self.store, self.cfg, self.width = store, cfg, timedelta(seconds=bucket_seconds)
         self.model = model
-        self.holder = holder or f"{uuid.uuid4().hex[:12]}"
+        # who holds the lease, readable by an operator: host, process, and a unique suffix
+        self.holder = holder or f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = lease
 
-    def judge_bucket(self, bucket: datetime) -> PassResult:
+    def judge_bucket(self, bucket: datetime, claim: JobClaim | None = None) -> PassResult:
+        """Judge one bucket and record its signals (with ``claim``: only while holding the job's
+        lease; LeaseLost otherwise, and nothing is written)."""
         cfg, result = self.cfg, PassResult(bucket)
         since = bucket - self.width * cfg.history
         everyone = self.store.history(["all"], since, bucket).get("all", [])
@@ -106,6 +114,8 @@ class SpikeDetector:
         for key, (c, n) in self.store.counts_of(missing, bucket).items():
             subjects[key].complaints, subjects[key].conversations = c, n
         if not subjects:
+            if claim is not None:
+                self.store.record([], [], [], datetime.now(UTC), claim)
             return result
         keys = sorted(subjects)
         windows = self.store.incident_windows(keys)
@@ -142,7 +152,7 @@ class SpikeDetector:
                     "peak_score": max(s.open.peak_score, float(scores[i])),
                 })
         now = datetime.now(UTC)
-        result.opened = self.store.record(opened, updated, resolved, now)
+        result.opened = self.store.record(opened, updated, resolved, now, claim)
         result.resolved = [r["signal_id"] for r in resolved]
         return result
 
@@ -244,7 +254,8 @@ class SpikeDetector:
             min_count=settings.spike_min_complaints,
             cooldown=settings.spike_cooldown_buckets,
         )
-        return cls(store, cfg, width, model)
+        lease = timedelta(seconds=max(1.0, settings.spike_check_seconds / 2))
+        return cls(store, cfg, width, model, lease=lease)
 
     def replay(self, since: datetime, until: datetime) -> list[PassResult]:
         """Judge every bucket in [since, until) in order, without the lease: backfills, benches
@@ -268,10 +279,12 @@ class SpikeDetector:
             return []
         start = newest - self.width * (catch_up - 1) if last is None else max(last + self.width, newest - self.width * (catch_up - 1))
         out = []
-        bucket = start
+        bucket, t0 = start, time.monotonic()
         while bucket <= newest:
-            out.append(self.judge_bucket(bucket))
-            if not self.store.finish(JOB, self.holder, bucket):
+            lease_until = now + timedelta(seconds=time.monotonic() - t0) + self.lease
+            try:
+                out.append(self.judge_bucket(bucket, JobClaim(JOB, self.holder, bucket, lease_until)))
+            except LeaseLost:
                 log.warning("spike detection lease lost; another replica continues")
                 break
             bucket += self.width

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from voc_service.store.schema import analyses, buckets, conversation_skus, jobs, signal_events, signals
+from voc_service.store.upsert import upsert_insert
 
 KINDS = ("sku", "topic", "sku_topic")
 
@@ -152,13 +153,28 @@ class SignalStore:
 
     # --- writes of the pass ------------------------------------------------------------------
 
-    def record(self, opened: list[dict], updated: list[dict], resolved: list[dict], now: datetime) -> list[int]:
+    def record(
+        self, opened: list[dict], updated: list[dict], resolved: list[dict], now: datetime, claim: JobClaim | None = None
+    ) -> list[int]:
         """One transaction: new signals, updates of open ones, resolutions, and an event for each
-        opening and resolution in that order. Returns the new signal ids."""
+        opening and resolution in that order. Returns the new signal ids.
+
+        With ``claim`` the same transaction marks the bucket done for the job, only if this
+        holder still has the lease and nobody finished the bucket yet; otherwise nothing is
+        written and LeaseLost is raised. So a bucket's signals are written exactly once, even
+        when a lease expires mid-pass and another replica judges the same bucket.
+
+        Writers of signal events are serialised (PostgreSQL: a transaction advisory lock;
+        SQLite: BEGIN IMMEDIATE), so event ids become visible in id order and a WatchSignals
+        reader on any replica that resumes "after id N" can never skip a late-committing event."""
         ids: list[int] = []
         with self.engine.connect() as conn:
             conn.info["write"] = True
             with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_EVENT_WRITER_LOCK)))
+                if claim is not None and not _claim(conn, claim):
+                    raise LeaseLost(f"{claim.job}: lease lost or bucket already judged")
                 for row in opened:
                     sid = conn.execute(
                         signals.insert().values(
@@ -189,8 +205,11 @@ class SignalStore:
         with self.engine.connect() as conn:
             conn.info["write"] = True
             with conn.begin():
-                if conn.execute(sa.select(jobs.c.name).where(jobs.c.name == job)).first() is None:
-                    conn.execute(jobs.insert().values(name=job, holder="", lease_until=None, last_bucket=None))
+                # two replicas starting at once both create the row: the second insert is a no-op
+                conn.execute(
+                    upsert_insert(conn, jobs).values(name=job, holder="", lease_until=None, last_bucket=None)
+                    .on_conflict_do_nothing(index_elements=[jobs.c.name])
+                )
                 got = conn.execute(
                     jobs.update()
                     .where(jobs.c.name == job, sa.or_(jobs.c.holder == holder, jobs.c.lease_until.is_(None),
@@ -200,14 +219,11 @@ class SignalStore:
                 last = conn.execute(sa.select(jobs.c.last_bucket).where(jobs.c.name == job)).scalar()
         return got == 1, last
 
-    def finish(self, job: str, holder: str, bucket: datetime) -> bool:
-        """Record that ``bucket`` is done, only while still holding the lease."""
+    def holder(self, job: str) -> tuple[str, datetime | None, datetime | None]:
+        """(holder, lease expiry, newest finished bucket) of a job: operators and tests ask who runs it."""
         with self.engine.connect() as conn:
-            conn.info["write"] = True
-            with conn.begin():
-                return conn.execute(
-                    jobs.update().where(jobs.c.name == job, jobs.c.holder == holder).values(last_bucket=bucket)
-                ).rowcount == 1
+            row = conn.execute(sa.select(jobs.c.holder, jobs.c.lease_until, jobs.c.last_bucket).where(jobs.c.name == job)).first()
+        return ("", None, None) if row is None else (row[0], row[1], row[2])
 
     # --- reads for the API ---------------------------------------------------------------------
 
@@ -257,6 +273,36 @@ class SignalStore:
                     .group_by(signals.c.kind, signals.c.severity)
                 )
             ]
+
+
+@dataclass(frozen=True, slots=True)
+class JobClaim:
+    """"This holder finished this bucket of this job", written with the bucket's results."""
+
+    job: str
+    holder: str
+    bucket: datetime
+    lease_until: datetime  # every finished bucket renews the lease, so a long catch-up keeps it
+
+
+class LeaseLost(Exception):
+    """Another replica holds the job's lease now, or already finished the bucket."""
+
+
+_EVENT_WRITER_LOCK = 0x766F635F736967  # "voc_sig": the advisory lock key of signal-event writers
+
+
+def _claim(conn: sa.Connection, claim: JobClaim) -> bool:
+    """Mark the bucket finished and renew the lease, only while holding it (row-locks the job)."""
+    return conn.execute(
+        jobs.update()
+        .where(
+            jobs.c.name == claim.job,
+            jobs.c.holder == claim.holder,
+            sa.or_(jobs.c.last_bucket.is_(None), jobs.c.last_bucket < claim.bucket),
+        )
+        .values(last_bucket=claim.bucket, lease_until=claim.lease_until)
+    ).rowcount == 1
 
 
 def _chunks(seq: list[str], size: int = 500) -> list[list[str]]:
