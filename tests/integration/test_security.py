@@ -196,8 +196,9 @@ RATE = {"VOC_INGEST_RATE_PER_TOKEN": "2", "VOC_INGEST_BURST": "5"}
 
 
 @pytest.fixture(scope="module")
-def tokens_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("auth") / "tokens.yaml"
+def tokens_file(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh file per backend: the tests edit it (revocation, a token made by the CLI)."""
+    path = tmp_path_factory.mktemp(f"auth-{backend}") / "tokens.yaml"
     write_tokens(path, token_entries())
     return path
 
