@@ -115,17 +115,18 @@ class VocServer:
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
         reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), self.grpc)
+        address = f"{settings.host}:{settings.port}"
+        tls_hint = " or the TLS key does not match the certificate" if settings.tls_cert is not None else ""
         try:
-            address = f"{settings.host}:{settings.port}"
             if settings.tls_cert is not None and settings.tls_key is not None:
                 creds = server_credentials(settings.tls_cert, settings.tls_key, settings.tls_client_ca)
                 self.port = self.grpc.add_secure_port(address, creds)
             else:
                 self.port = self.grpc.add_insecure_port(address)
         except RuntimeError as exc:  # grpc raises RuntimeError("Failed to bind ...")
-            raise OSError(f"could not bind {settings.host}:{settings.port} (in use?)") from exc
+            raise OSError(f"could not bind {settings.host}:{settings.port} (in use?{tls_hint})") from exc
         if self.port == 0:
-            raise OSError(f"could not bind {settings.host}:{settings.port} (in use?)")
+            raise OSError(f"could not bind {settings.host}:{settings.port} (in use?{tls_hint})")
 
     def reload_rules(self) -> tuple[str, int]:
         """Re-read the configured rule packs; validate them here first, so a bad pack raises

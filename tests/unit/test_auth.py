@@ -245,3 +245,17 @@ def test_limit_defaults_follow_the_thread_pool() -> None:
 def test_half_a_tls_configuration_is_a_clear_error(fields: dict[str, str], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         Settings(**fields)
+
+
+def test_tls_files_that_are_not_pem_are_named(tmp_path: Path) -> None:
+    from voc_service.api.tls import TlsFileError, server_credentials
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.write_text("garbage", encoding="utf-8")
+    key.write_text("-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n", encoding="utf-8")
+    with pytest.raises(TlsFileError, match="cert.pem: not a PEM certificate"):
+        server_credentials(cert, key)
+    good = tmp_path / "good.pem"
+    good.write_text("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n", encoding="utf-8")
+    with pytest.raises(TlsFileError, match="cert.pem: not a PEM private key"):
+        server_credentials(good, cert)

@@ -9,12 +9,26 @@ from pathlib import Path
 import grpc
 
 
+class TlsFileError(OSError):
+    """A certificate or key file that is not PEM of the right kind. An OSError, so `voc serve`
+    reports it in one line (gRPC itself would only say that the port could not be opened)."""
+
+
+def _pem(path: Path, marker: bytes, what: str) -> bytes:
+    data = path.read_bytes()
+    if b"-----BEGIN " not in data or marker not in data:
+        raise TlsFileError(f"{path}: not a PEM {what}")
+    return data
+
+
 def server_credentials(cert: Path, key: Path, client_ca: Path | None = None) -> grpc.ServerCredentials:
     """TLS with ``cert`` / ``key``; with ``client_ca``, mutual TLS: a client without a certificate
     signed by that CA fails the handshake, before any RPC."""
-    ca = client_ca.read_bytes() if client_ca is not None else None
+    ca = _pem(client_ca, b"CERTIFICATE-----", "CA certificate") if client_ca is not None else None
     return grpc.ssl_server_credentials(
-        [(key.read_bytes(), cert.read_bytes())], root_certificates=ca, require_client_auth=ca is not None
+        [(_pem(key, b"PRIVATE KEY-----", "private key"), _pem(cert, b"CERTIFICATE-----", "certificate"))],
+        root_certificates=ca,
+        require_client_auth=ca is not None,
     )
 
 
