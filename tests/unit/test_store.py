@@ -66,3 +66,19 @@ def test_iter_stored_pages_through_everything_in_id_order(store_url: str) -> Non
     store.save_batch([item(f"c{i:03d}") for i in range(23)])
     seen = [conv.conversation_id for conv, _analysis, _rev in store.iter_stored(batch=5)]
     assert seen == [f"c{i:03d}" for i in range(23)]
+
+
+def test_replicas_migrating_a_fresh_database_at_once_all_start(store_url: str) -> None:
+    """Replicas started together on an empty database: one migrates, the others wait for it
+    (without the migration lock, PostgreSQL fails on a duplicate alembic_version and SQLite
+    on a locked database)."""
+    import subprocess
+    import sys
+
+    code = "import sys; from voc_service.store import open_store; open_store(sys.argv[1]).count()"
+    procs = [subprocess.Popen([sys.executable, "-c", code, store_url], stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    failures = [err[-500:] for p in procs if (err := p.communicate(timeout=120)[1]) and p.returncode]
+    assert not failures, failures
+    store = open_store(store_url, migrate=False)
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar_one() == 1

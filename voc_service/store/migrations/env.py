@@ -17,10 +17,20 @@ if engine is None:
         config.get_main_option("sqlalchemy.url") or os.environ.get("VOC_STORE", "sqlite:///voc.db")
     )
 
-with engine.begin() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=metadata,
-        render_as_batch=connection.dialect.name == "sqlite",  # SQLite ALTER needs batch mode
-    )
-    context.run_migrations()
+# Replicas starting together on a fresh database all migrate at once: one migrates, the others
+# wait, then find the schema current. The whole upgrade is one transaction (both backends have
+# transactional DDL) holding a lock taken before Alembic reads its version table: PostgreSQL's
+# transaction advisory lock, SQLite's write lock (BEGIN IMMEDIATE, see make_engine).
+MIGRATION_LOCK = 0x766F635F6D6967  # "voc_mig"
+
+with engine.connect() as connection:
+    connection.info["write"] = True
+    with connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=connection.dialect.name == "sqlite",  # SQLite ALTER needs batch mode
+        )
+        context.run_migrations()
