@@ -37,12 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     cutoff = datetime.now(UTC) - timedelta(days=days)
     store = open_store(settings.store, settings.sqlite_synchronous)
     try:
-        t0 = time.perf_counter()
+        t0, before = time.perf_counter(), cutoff.isoformat(timespec="seconds")
         if args.dry_run:
-            print(f"would purge {count_purgeable(store.engine, cutoff)} conversation(s) that happened before {cutoff.isoformat()}")
+            print(f"would purge {count_purgeable(store.engine, cutoff)} conversation(s) that happened before {before}")
         else:
             n = purge_transcripts(store.engine, cutoff, args.batch)
-            print(f"purged {n} conversation(s) that happened before {cutoff.isoformat()} in {time.perf_counter() - t0:.1f}s")
+            print(f"purged {n} conversation(s) that happened before {before} in {time.perf_counter() - t0:.1f}s")
     finally:
         store.close()
     return 0
