@@ -223,7 +223,10 @@ class VocServer:
         leases = SignalStore(self.store.engine)
         holder = f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         period = self.settings.retention_check_seconds
-        ttl = timedelta(seconds=max(30.0, 2 * period))  # the holder keeps it while it lives
+        # Half a period, renewed before every batch: a replica that dies is replaced at the next
+        # check of any other (within one period), as for the spike pass. Two replicas purging in
+        # one period is harmless: the purge is idempotent, and the second finds nothing to do.
+        ttl = timedelta(seconds=max(5.0, period / 2))
 
         def keep_going() -> bool:
             return not self._stopped.is_set() and leases.acquire(JOB, holder, datetime.now(UTC), ttl)[0]
