@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     max_ingest_streams: int = Field(
         0, ge=0, description="open Ingest streams; one more: RESOURCE_EXHAUSTED (0 = half of rpc_threads, at least 1)"
     )
+    max_watch_streams: int = Field(
+        0, ge=0, description="open WatchSignals streams; one more: RESOURCE_EXHAUSTED (0 = a quarter of rpc_threads, at least 1)"
+    )
     ingest_rate_per_token: float = Field(
         0.0, ge=0, description="conversations/s one token (or, without auth, one client host) may send; 0 = unlimited"
     )
@@ -147,6 +150,11 @@ class Settings(BaseSettings):
         """Running plus queued RPCs: a queue as long as the thread pool absorbs a burst, and a
         call beyond it is refused at once instead of waiting (and holding its request) unboundedly."""
         return self.max_concurrent_rpcs or 2 * self.rpc_threads
+
+    def watch_stream_limit(self) -> int:
+        """A WatchSignals stream also holds a handler thread while its caller listens (hours):
+        a quarter of the threads at most, so ingest and reads always find one."""
+        return self.max_watch_streams or max(1, self.rpc_threads // 4)
 
     def ingest_stream_limit(self) -> int:
         """Each open Ingest stream holds a handler thread for its whole life: half the threads at

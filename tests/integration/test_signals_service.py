@@ -118,3 +118,30 @@ def test_metrics_export_open_signals_and_a_bounded_sku_set(spiked) -> None:
     # both SKUs have >= 20 conversations: the worst N holds them; the watched one is there anyway
     assert set(index) == {f'voc_sku_experience_index{{sku="{s}"}}' for s in (SPIKING, QUIET)}
     assert index[f'voc_sku_experience_index{{sku="{SPIKING}"}}'] < index[f'voc_sku_experience_index{{sku="{QUIET}"}}']
+
+
+def test_watch_streams_beyond_the_limit_are_refused_at_once(spiked) -> None:
+    """Each WatchSignals stream holds a handler thread: with 16 threads, 4 may be open (a
+    quarter); a fifth is refused with RESOURCE_EXHAUSTED, and a slot frees when a watcher leaves."""
+    server = spiked[0]
+    with grpc.insecure_channel(server.target) as chan:
+        insights = insights_service_pb2_grpc.InsightsServiceStub(chan)
+        streams = [insights.WatchSignals(ipb.WatchSignalsRequest(), timeout=30) for _ in range(4)]
+        for s in streams:
+            next(s)  # open and delivering (the spike's events exist)
+        with pytest.raises(grpc.RpcError) as err:
+            next(insights.WatchSignals(ipb.WatchSignalsRequest(), timeout=10))
+        assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and "WatchSignals" in err.value.details()
+        streams[0].cancel()
+        deadline = time.monotonic() + 10
+        while True:  # the cancelled stream's handler notices within one poll
+            try:
+                again = insights.WatchSignals(ipb.WatchSignalsRequest(), timeout=10)
+                next(again)
+                again.cancel()
+                break
+            except grpc.RpcError as exc:
+                assert exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and time.monotonic() < deadline
+                time.sleep(0.2)
+        for s in streams[1:]:
+            s.cancel()

@@ -15,10 +15,12 @@ from datetime import UTC, datetime, timedelta
 import grpc
 
 from voc_service.api.convert import from_timestamp, set_timestamp
+from voc_service.api.limits import Slots
 from voc_service.api.pb import insights_service_pb2 as pb
 from voc_service.api.pb import insights_service_pb2_grpc as pb_grpc
 from voc_service.config import Settings
 from voc_service.domain import InvalidInput, NotFound
+from voc_service.domain.errors import Overloaded
 from voc_service.insights.buckets import Counts, bucket_start
 from voc_service.insights.experience import SkuExperience, SkuView, rank_key
 from voc_service.insights.index import IndexConfig
@@ -90,6 +92,8 @@ class InsightsServicer(pb_grpc.InsightsServiceServicer):
         self.signals = SignalStore(store.engine)
         self.width = timedelta(seconds=settings.bucket_seconds)
         self.watch_poll = watch_poll_seconds
+        # a stream holds a handler thread while its caller listens: only some may be open
+        self.watchers = Slots(settings.watch_stream_limit())
 
     def _model(self) -> TopicModel | None:
         stage = self.pipeline.component("topic")
@@ -248,7 +252,14 @@ class InsightsServicer(pb_grpc.InsightsServiceServicer):
         polled while the caller listens; the stream ends when the caller cancels or the server stops."""
         if request.after_sequence < 0:
             raise InvalidInput("after_sequence", "must be >= 0")
-        seq = request.after_sequence
+        if not self.watchers.try_acquire():
+            raise Overloaded(f"too many open WatchSignals streams (limit {self.watchers.size}); retry later")
+        try:
+            yield from self._watch(request.after_sequence, context)
+        finally:
+            self.watchers.release()
+
+    def _watch(self, seq: int, context: grpc.ServicerContext) -> Iterator[pb.SignalEvent]:
         while context.is_active():
             events = self.signals.events_after(seq)
             for event_id, kind, row in events:
