@@ -57,6 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
     _client_flags(p)
     p.set_defaults(func=cmd_ingest)
 
+    p = sub.add_parser("health", help="ask a server's gRPC health service; exit 0 when SERVING, 1 otherwise")
+    p.add_argument("--target", required=True, help="HOST:PORT of a voc server")
+    p.add_argument("--service", default="", help="service name to ask about (default '': the whole server)")
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the answer (default 5)")
+    _client_flags(p)
+    p.add_argument(
+        "--tls-server-name", help="name to verify the server certificate against (default: the target's host)"
+    )
+    p.set_defaults(func=cmd_health)
+
     p = sub.add_parser("auth", help="bearer tokens for the server's tokens file (VOC_AUTH_TOKENS_FILE)")
     auth = p.add_subparsers(dest="auth_command", required=True)
     t = auth.add_parser("token", help="make a random token; prints it once and its entry for the tokens file")
@@ -443,6 +453,63 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if bad:
         print(f"  {len(bad)} line(s) could not be parsed and were not sent")
     return 1 if bad or summary.errors else 0
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    """One Check call to grpc.health.v1.Health: for container HEALTHCHECKs, exec probes and people.
+    Prints one line; exit 0 only for SERVING."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from voc_service.client import channel
+
+    settings = load_settings(
+        client_token=args.token, client_tls_ca=args.tls_ca, client_tls_cert=args.tls_cert, client_tls_key=args.tls_key
+    )
+    token = settings.client_token.get_secret_value() if settings.client_token is not None else None
+    tls = settings.client_tls_ca is not None or settings.client_tls_cert is not None
+    if args.timeout <= 0:
+        print("voc health: --timeout must be positive", file=sys.stderr)
+        return 2
+    if args.tls_server_name and not tls:
+        print("voc health: --tls-server-name needs TLS (--tls-ca or --tls-cert)", file=sys.stderr)
+        return 2
+    what = f"{args.target}{' ' + args.service if args.service else ''}"
+    try:
+        if args.tls_server_name:
+            from voc_service.api.tls import channel_credentials
+
+            creds = channel_credentials(settings.client_tls_ca, settings.client_tls_cert, settings.client_tls_key)
+            if token:
+                creds = grpc.composite_channel_credentials(creds, grpc.access_token_call_credentials(token))
+            chan = grpc.secure_channel(
+                args.target, creds, options=[("grpc.ssl_target_name_override", args.tls_server_name)]
+            )
+        else:
+            chan = channel(
+                args.target, token=token,
+                tls_ca=settings.client_tls_ca, tls_cert=settings.client_tls_cert, tls_key=settings.client_tls_key,
+            )  # fmt: skip
+        with chan:
+            reply = health_pb2_grpc.HealthStub(chan).Check(
+                health_pb2.HealthCheckRequest(service=args.service), timeout=args.timeout
+            )
+    except grpc.RpcError as exc:  # not reachable, unknown service, token refused: one line, no traceback
+        details = " ".join((exc.details() or "").split())  # type: ignore[attr-defined]
+        code = exc.code()  # type: ignore[attr-defined]
+        if code == grpc.StatusCode.NOT_FOUND and not details:
+            details = "the server does not know this service"
+        print(f"voc health: {what}: {code.name}{': ' + details if details else ''}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # a client certificate without its key
+        print(f"voc health: {exc}", file=sys.stderr)
+        return 2
+    status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+    if reply.status != health_pb2.HealthCheckResponse.SERVING:
+        print(f"voc health: {what}: {status}", file=sys.stderr)
+        return 1
+    print(f"{what}: {status}")
+    return 0
 
 
 def cmd_auth_token(args: argparse.Namespace) -> int:
