@@ -22,7 +22,8 @@ from voc_service.topics.fit import FitConfig, fit_topics
 
 
 @pytest.fixture(scope="module")
-def topic_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, set[str]]:
+def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, set[str]]:
+    """One fit for the whole module (every backend)."""
     docs, texts, _ = conversation_documents(
         g.conversation for g in generate(GeneratorConfig(seed=21, days=1, conversations_per_day=700))
     )
@@ -32,6 +33,16 @@ def topic_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, se
     directory = tmp_path_factory.mktemp("topics") / "model"
     version = model.save(directory)
     return directory, version, {t.label for t in model.topics}
+
+
+@pytest.fixture(scope="module")
+def topic_model(fitted, backend: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, set[str]]:
+    """A copy of the fit per backend: the tests overwrite the model directory the server reads."""
+    import shutil
+
+    directory = tmp_path_factory.mktemp(f"topics-{backend}") / "model"
+    shutil.copytree(fitted[0], directory)
+    return directory, fitted[1], fitted[2]
 
 
 @pytest.fixture(scope="module")
