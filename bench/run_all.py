@@ -28,6 +28,7 @@ FULL = [
     ["bench_spikes_nab.py", "--voc-args", "--direction both"],
     ["bench_index.py", "--per-category", "1500"],
     ["bench_spikes_generated.py"],
+    ["bench_replicas.py"],  # needs the PostgreSQL of VOC_TEST_POSTGRES_URL (default 127.0.0.1:5432)
 ]
 QUICK = [
     ["bench_throughput.py", "--conversations", "3000", "--runs", "1"],
