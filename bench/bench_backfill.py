@@ -1,5 +1,6 @@
 """Backfill throughput and equality (pipelines/backfill.py): the same generated conversations
-through the in-order path (one process, the server's ingest_batch, batches of 128) and through the
+through the in-order path (one process, every record in file order through the server's
+ingest_batch in batches of 128: backfill.run_in_order) and through the
 engine with 1 and 2 local worker processes, each into a fresh store; every engine store is
 compared row by row with the in-order one (voc_service.batch.compare), and the ratio of the
 2-worker to the 1-worker throughput is reported (median over --runs).
@@ -177,7 +178,7 @@ def main() -> int:
         spec = backfill.make_spec(str(path), settings, partition_size=args.partition, job="reference")
         parts = backfill.prepare(spec, args.partition)
         with PeakMemory() as mem:
-            ref = backfill.run(spec, parts)
+            ref = backfill.run_in_order(spec, parts)
         backfill.close_worker_pipelines()
         print(f"  in-order: {ref.line()}; peak RSS {mem.peak / 2**20:.0f} MB", flush=True)
         results.append({"mode": "inorder", "workers": 1, "seconds": ref.seconds, "rate": ref.records / ref.seconds,

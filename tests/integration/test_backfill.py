@@ -54,12 +54,12 @@ def _ids(path: Path) -> list[str]:
     return out
 
 
-def _run(path: Path, url: str, workers: int, fmt: str | None = None) -> backfill.Report:
+def _run(path: Path, url: str, workers: int, fmt: str | None = None, plain: bool = False) -> backfill.Report:
     spec = backfill.make_spec(str(path), Settings(store=url, ingest_batch_max=BATCH), fmt, partition_size=PARTITION)
     parts = backfill.prepare(spec, PARTITION)
     if workers == 0:
         try:
-            return backfill.run(spec, parts)
+            return backfill.run_in_order(spec, parts) if plain else backfill.run(spec, parts)
         finally:
             backfill.close_worker_pipelines()
     from voc_service.batch.engine import dask_engine
@@ -70,9 +70,10 @@ def _run(path: Path, url: str, workers: int, fmt: str | None = None) -> backfill
 
 @pytest.fixture(scope="module")
 def in_order(backend: str, sample: Path, tmp_path_factory: pytest.TempPathFactory):
-    """The reference: the whole file through one pipeline in this process, in order."""
+    """The reference: the whole file through one pipeline in this process, in order, batch after
+    batch through the server's ingest step (no split, no partitions)."""
     with fresh_database(backend, tmp_path_factory.mktemp("ref")) as url:
-        report = _run(sample, url, 0)
+        report = _run(sample, url, 0, plain=True)
         yield url, report
 
 

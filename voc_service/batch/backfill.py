@@ -253,6 +253,23 @@ def prepare(spec: Spec, partition_size: int) -> list[Partition]:
     return sources.plan(spec.path, spec.fmt, partition_size)
 
 
+def run_in_order(spec: Spec, partitions: Sequence[Partition]) -> Report:
+    """The plain in-process path, the reference the tests and the bench compare with: every record
+    in file order, batches of ``spec.batch`` through ingest_batch, as one server given the file as
+    one stream; no split, no progress rows (not resumable)."""
+    t0 = time.perf_counter()
+    pipeline, total = worker_pipeline(spec), Tally()
+    pending: list[Message] = []
+    for part in partitions:
+        pending.extend(sources.read(spec.path, spec.fmt, part))
+        while len(pending) >= spec.batch:
+            total.count(ingest_batch(pipeline, pending[: spec.batch]))
+            del pending[: spec.batch]
+    if pending:
+        total.count(ingest_batch(pipeline, pending))
+    return Report(spec.job, len(partitions), sum(p.count for p in partitions), time.perf_counter() - t0, total)
+
+
 def run(spec: Spec, partitions: Sequence[Partition], submit: Callable | None = None,
         gather: Callable | None = None, on_part: Callable[[int, str], None] | None = None) -> Report:
     """Run the backfill. With ``submit`` / ``gather`` (an engine: submit(fn, *args, priority=)
