@@ -28,6 +28,7 @@ FULL = [
     ["bench_spikes_nab.py", "--voc-args", "--direction both"],
     ["bench_index.py", "--per-category", "1500"],
     ["bench_spikes_generated.py"],
+    ["bench_backfill.py", "--conversations", "200000"],  # generates and caches the input once (/tmp)
     ["bench_replicas.py"],  # needs the PostgreSQL of VOC_TEST_POSTGRES_URL (default 127.0.0.1:5432)
 ]
 QUICK = [

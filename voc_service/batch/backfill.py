@@ -22,8 +22,8 @@ is the stage's own) into
   promise made in the same batch is not visible yet, as on the server).
 
 Independent conversations neither make nor break promises, so the ordered chain sees exactly the
-promises the in-order path sees, in the same states. Typically ~15 % of generated conversations
-are ordered; the chain runs alongside the parallel part.
+promises the in-order path sees, in the same states. 22 % of generated conversations are
+ordered; the chain runs alongside the parallel part.
 
 **Resumable.** Each part of each partition is recorded in the store's ``jobs`` table when done
 (voc_service.batch.ledger); a re-run skips finished parts. A part interrupted midway is redone,
