@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     )
 
     spike_check_seconds: float = Field(
-        60.0, ge=0, description="how often a server looks for closed buckets to judge for complaint spikes (0 = never)"
+        60.0, ge=0, description="period of the spike pass: with replicas, a dead one's pass is taken over within it (servers look twice a period; 0 = never)"
     )
     spike_grace_seconds: float = Field(120.0, ge=0, description="a bucket is judged this long after it closes (late conversations)")
     spike_open_score: float = Field(4.0, gt=0, description="-log10 tail probability that opens a signal")

@@ -191,8 +191,13 @@ class VocServer:
         return None if stage is None else stage.model  # type: ignore[attr-defined]
 
     def _watch_spikes(self) -> None:
-        """Judge closed buckets for complaint spikes (one replica at a time: the store's lease)."""
-        while not self._stopped.wait(self.settings.spike_check_seconds):
+        """Judge closed buckets for complaint spikes (one replica at a time: the store's lease).
+
+        Every replica looks twice a period and the lease lasts half a period (renewed by each
+        bucket judged): a holder killed at any moment has lost its lease half a period later, and
+        another replica's next look comes at most half a period after that, so the work is
+        taken over within one period of the kill. Looking is cheap: one lease UPDATE."""
+        while not self._stopped.wait(self.settings.spike_check_seconds / 2):
             try:
                 t0 = time.perf_counter()
                 done = self.detector.run_due(datetime.now(UTC), timedelta(seconds=self.settings.spike_grace_seconds))

@@ -6,8 +6,8 @@ bucket) and the subjects with an open signal are judged in rate mode (insights/s
 their history before the bucket — causal, as `voc spikes` replays it. One replica runs the pass
 for a bucket (the store's job lease); a bucket's signals and the mark "bucket done" are written in
 one transaction that only commits while the writer still holds the lease, so each bucket is
-judged into signals exactly once across replicas. The lease lasts half a check period: a replica
-that dies is replaced at the next check of any other replica (within one period).
+judged into signals exactly once across replicas. The lease lasts half a check period and every
+replica looks twice a period (server.py), so a replica that dies is replaced within one period.
 
 Kinds: ``sku``, ``topic``, ``sku_topic``, and ``new_topic`` — a topic the active model's last refit
 found new (lineage "new") whose complaints grow: judged against its own short history (count
