@@ -5,7 +5,8 @@ engine with 1 and 2 local worker processes, each into a fresh store; every engin
 compared row by row with the in-order one (voc_service.batch.compare), and the ratio of the
 2-worker to the 1-worker throughput is reported (median over --runs).
 
-With ``--engines dask,ray`` it also measures Ray (ray.init(num_cpus=N), tasks with the same
+With ``--engines dask,ray`` (Ray is not a dependency: ``pip install 'ray[data]'`` first) it also
+measures Ray (ray.init(num_cpus=N), tasks with the same
 functions): engine start-up time, peak memory of the whole process tree, throughput; this is how
 the engine was chosen (docs/batch.md).
 
