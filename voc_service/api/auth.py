@@ -37,6 +37,7 @@ import grpc
 import yaml
 
 from voc_service.api.errors import to_status
+from voc_service.api.handlers import rewrap
 from voc_service.domain import VocError
 from voc_service.domain.errors import PermissionDenied, Unauthenticated
 
@@ -317,9 +318,9 @@ class AuthInterceptor(grpc.ServerInterceptor):
                 reason = f"token {principal.name} lacks role {role or '(method not in the role table)'}"
         if error is not None:
             log.info("call rejected", extra={"method": method, "reason": reason})
-            return _replace(handler, _rejecting(error, infrastructure))
+            return rewrap(handler, _rejecting(error, infrastructure))
         assert principal is not None
-        return _replace(handler, lambda fn, streaming: _as(principal, fn, streaming))
+        return rewrap(handler, lambda fn, streaming: _as(principal, fn, streaming))
 
 
 def _rejecting(error: VocError, infrastructure: bool) -> Callable[[Callable, bool], Callable]:
@@ -356,25 +357,3 @@ def _as(principal: Principal, fn: Callable, streaming: bool) -> Callable:
             _PRINCIPAL.set(None)
 
     return unary
-
-
-# (RpcMethodHandler attribute, factory, streams responses): the replacement handler keeps the real
-# one's kind and (de)serializers, so the call is read and answered exactly as the real one would be.
-_KINDS = (
-    ("unary_unary", grpc.unary_unary_rpc_method_handler, False),
-    ("stream_unary", grpc.stream_unary_rpc_method_handler, False),
-    ("unary_stream", grpc.unary_stream_rpc_method_handler, True),
-    ("stream_stream", grpc.stream_stream_rpc_method_handler, True),
-)
-
-
-def _replace(handler: grpc.RpcMethodHandler, wrap: Callable[[Callable, bool], Callable]) -> grpc.RpcMethodHandler:
-    for kind, make_handler, streaming in _KINDS:
-        behaviour = getattr(handler, kind)
-        if behaviour is not None:
-            return make_handler(
-                wrap(behaviour, streaming),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-    return handler

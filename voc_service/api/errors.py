@@ -20,6 +20,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from voc_service import telemetry
+from voc_service.api.handlers import rewrap
 from voc_service.domain import (
     DeadlineExpired,
     FailedPrecondition,
@@ -82,15 +83,7 @@ class ErrorAndMetricsInterceptor(grpc.ServerInterceptor):
         service = handler_call_details.method.strip("/").split("/", 1)[0]
         if service.startswith("grpc."):
             return handler  # health and reflection: not ours to map or measure
-        for kind, make_handler, wrap in _HANDLER_KINDS:
-            behaviour = getattr(handler, kind)
-            if behaviour is not None:
-                return make_handler(
-                    wrap(behaviour, method),
-                    request_deserializer=handler.request_deserializer,
-                    response_serializer=handler.response_serializer,
-                )
-        return handler
+        return rewrap(handler, lambda fn, streaming: (_wrap_stream if streaming else _wrap_unary)(fn, method))
 
 
 def _fail(method: str, exc: Exception) -> grpc.Status:
@@ -133,14 +126,6 @@ def _wrap_stream(fn: Callable, method: str) -> Callable:
 
     return handler
 
-
-# (RpcMethodHandler attribute, factory, wrapper): responses are single values or generators.
-_HANDLER_KINDS = (
-    ("unary_unary", grpc.unary_unary_rpc_method_handler, _wrap_unary),
-    ("stream_unary", grpc.stream_unary_rpc_method_handler, _wrap_unary),
-    ("unary_stream", grpc.unary_stream_rpc_method_handler, _wrap_stream),
-    ("stream_stream", grpc.stream_stream_rpc_method_handler, _wrap_stream),
-)
 
 _CANCELLED = rpc_status.to_status(status_pb2.Status(code=code_pb2.CANCELLED, message="cancelled"))
 
