@@ -21,17 +21,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from voc_service.batch import export
+from voc_service.argtypes import iso_time
 from voc_service.config import load_settings
 from voc_service.store import open_store
 from voc_service.store.buckets import rebuild
-
-
-def _when(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO time: {text!r}") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _day_rows(store_url: str, since: datetime, until: datetime, prior: float) -> list[dict]:
@@ -47,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--store", help="SQLAlchemy URL (VOC_STORE)")
     ap.add_argument("--findings", help="write every finding to this Parquet file")
     ap.add_argument("--indices", help="write the SKU experience indices to this Parquet file")
-    ap.add_argument("--since", type=_when, help="indices window start (default: 30 days before --until)")
-    ap.add_argument("--until", type=_when, help="indices window end (default: now)")
+    ap.add_argument("--since", type=iso_time, help="indices window start (default: 30 days before --until)")
+    ap.add_argument("--until", type=iso_time, help="indices window end (default: now)")
     ap.add_argument("--by-day", action="store_true", help="also one row per SKU and day of the window")
     ap.add_argument("--rebuild-buckets", action="store_true", help="recount the time buckets first")
     ap.add_argument("--workers", type=int, default=0, help="with --by-day: days on this many local Dask workers")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import UTC, datetime
 
+from voc_service.argtypes import iso_time
 from voc_service.config import load_settings
 from voc_service.insights.detection import SpikeDetector
 from voc_service.store import open_store
@@ -23,18 +23,10 @@ from voc_service.store.topics import TopicRegistry
 from voc_service.topics.model import TopicModel
 
 
-def _when(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO time: {text!r}") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--since", type=_when, required=True, help="ISO time (UTC when no offset is given)")
-    ap.add_argument("--until", type=_when, required=True)
+    ap.add_argument("--since", type=iso_time, required=True, help="ISO time (UTC when no offset is given)")
+    ap.add_argument("--until", type=iso_time, required=True)
     ap.add_argument("--store", help="SQLAlchemy URL (VOC_STORE)")
     args = ap.parse_args(argv)
     if args.since >= args.until:

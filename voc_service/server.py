@@ -218,15 +218,11 @@ class VocServer:
         """Blank the transcripts of conversations older than VOC_RETENTION_DAYS, every
         VOC_RETENTION_CHECK_SECONDS, one replica at a time (the store's job lease, renewed before
         every batch; shutdown or a lost lease stops between batches). Logs counts, never text."""
-        import os
-        import socket
-        import uuid
-
         from voc_service.store.retention import JOB, purge_transcripts
-        from voc_service.store.signals import SignalStore
+        from voc_service.store.signals import SignalStore, lease_holder
 
         leases = SignalStore(self.store.engine)
-        holder = f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        holder = lease_holder()
         period = self.settings.retention_check_seconds
         # Half a period, renewed before every batch: a replica that dies is replaced at the next
         # check of any other (within one period), as for the spike pass. Two replicas purging in

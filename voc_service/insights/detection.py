@@ -17,10 +17,7 @@ mode) instead of a share, since a young topic has no share history to speak of.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,7 +27,7 @@ import numpy as np
 from scipy import stats
 
 from voc_service.insights.spikes import RateHistory, SignalState, SpikeConfig, judge_rate, step
-from voc_service.store.signals import JobClaim, LeaseLost, SignalRow, SignalStore
+from voc_service.store.signals import JobClaim, LeaseLost, SignalRow, SignalStore, lease_holder
 from voc_service.topics.model import TopicModel
 
 if TYPE_CHECKING:
@@ -86,8 +83,7 @@ class SpikeDetector:
     ) -> None:
         self.store, self.cfg, self.width = store, cfg, timedelta(seconds=bucket_seconds)
         self.model = model
-        # who holds the lease, readable by an operator: host, process, and a unique suffix
-        self.holder = holder or f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.holder = holder or lease_holder()
         self.lease = lease
 
     def judge_bucket(self, bucket: datetime, claim: JobClaim | None = None) -> PassResult:

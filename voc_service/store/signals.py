@@ -9,6 +9,9 @@ renewing and another takes over when the lease expires.
 from __future__ import annotations
 
 import json
+import os
+import socket
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -290,6 +293,11 @@ class LeaseLost(Exception):
 
 
 _EVENT_WRITER_LOCK = 0x766F635F736967  # "voc_sig": the advisory lock key of signal-event writers
+
+
+def lease_holder() -> str:
+    """A lease holder's id an operator can read in the jobs table: host, process, unique suffix."""
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def _claim(conn: sa.Connection, claim: JobClaim) -> bool:
