@@ -33,7 +33,7 @@ the opening bucket's excess (observed - expected) of the subject (e.g. a SKU's s
 topic spike), else "unexplained". Rate = 1000 * false / (SKUs with traffic * days). Sale-day
 signals = false signals opened on the sale day (Beijing calendar day).
 
-Two seeds: --seed-tune explores the grid (--grid on) of spike_open_score x spike_min_complaints;
+Two seeds: --seed-tune explores the grid (--grid on) of spike_open_score x spike_min_complaints x spike_windows;
 the best setting (recall-maximising among those meeting the false-rate, delay and sale-day
 targets on the tune seed) and the defaults are then reported on --seed-report.
 
@@ -87,6 +87,7 @@ CACHE_VERSION = 1
 TARGETS = {"recall": 0.95, "false_per_1000_sku_days": 1.0, "median_delay": 1.0, "sale_day_signals": 0}
 GRID_OPEN = (3.0, 4.0, 5.0, 6.0)
 GRID_MIN = (3, 5, 8)
+GRID_WINDOWS = ((1,), (1, 3), (1, 2, 4), (1, 3, 6))
 
 
 # --------------------------------------------------------------------------- injected spikes
@@ -345,11 +346,15 @@ def events_of(meta: dict) -> list[Event]:
 # --------------------------------------------------------------------------- replay and scoring
 
 
-def settings_of(open_score: float, min_complaints: int, history_days: float) -> Settings:
+def settings_of(open_score: float, min_complaints: int, history_days: float, windows: tuple[int, ...] = (1,)) -> Settings:
     return Settings(
         spike_open_score=open_score, spike_min_complaints=min_complaints, spike_history_days=history_days,
-        bucket_seconds=WIDTH,
+        bucket_seconds=WIDTH, spike_windows=list(windows),
     )
+
+
+def fmt_windows(w: tuple[int, ...] | list[int]) -> str:
+    return "+".join(str(x) for x in w)
 
 
 def replay(meta: dict, settings: Settings) -> dict:
@@ -619,6 +624,10 @@ def main() -> None:
     ap.add_argument("--seed-tune", type=int, default=11)
     ap.add_argument("--seed-report", type=int, default=23)
     ap.add_argument("--grid", choices=("on", "off"), default="on")
+    ap.add_argument("--grid-open", type=float, nargs="+", default=list(GRID_OPEN))
+    ap.add_argument("--grid-min", type=int, nargs="+", default=list(GRID_MIN))
+    ap.add_argument("--grid-windows", type=lambda v: tuple(int(x) for x in v.split("+")), nargs="+",
+                    default=list(GRID_WINDOWS), help="window sets, e.g. 1 1+3 1+2+4")
     ap.add_argument("--history-days", type=float, default=28.0, help="spike_history_days of every run")
     ap.add_argument("--n-sku", type=int, default=30, help="head SKU spikes per seed")
     ap.add_argument("--n-topic", type=int, default=12, help="intent (topic) spikes per seed")
@@ -658,53 +667,55 @@ def main() -> None:
                 f"complaint share {m['day_complaint_share'][sale]:.3f} vs median {statistics.median(m['day_complaint_share']):.3f}"
             )
         service = Settings()  # "default" = the service's own defaults (VOC_SPIKE_*)
-        default = (service.spike_open_score, service.spike_min_complaints)
+        default = (service.spike_open_score, service.spike_min_complaints, tuple(service.spike_windows))
         chosen = default
         grid_rows = []
         if args.grid == "on":
             m = metas["tune"]
             print(f"\nGrid on the TUNE seed {args.seed_tune} (history {args.history_days} days):")
-            print(f"  {'open':>4} {'min':>3} | {'recall':>6} {'false':>5} {'/1000':>6} {'unexpl':>6} {'delay':>5} {'sale':>4} | ok   {'s':>5}")
-            for o in GRID_OPEN:
-                for mc in GRID_MIN:
-                    ev = events_of(m)
-                    run = replay(m, settings_of(o, mc, args.history_days))
-                    r = score(m, run, f"{o}/{mc}", ev)
-                    ok = all(r["meets"].values())
-                    grid_rows.append({"open_score": o, "min_complaints": mc, **{k: r[k] for k in (
-                        "recall", "recall_tail", "false", "false_per_1000_sku_days", "false_unexplained",
-                        "median_delay", "sale_day_signals", "replay_seconds", "false_by_kind", "recall_by_kind")}, "meets_all": ok})
-                    print(
-                        f"  {o:>4.0f} {mc:>3} | {r['recall']:>6.3f} {r['false']:>5} {r['false_per_1000_sku_days']:>6.2f} "
-                        f"{r['false_unexplained']:>6} {str(r['median_delay']):>5} {r['sale_day_signals']:>4} | "
-                        f"{'yes' if ok else 'no ':<4} {r['replay_seconds']:>5.0f}",
-                        flush=True,
-                    )
+            print(f"  {'open':>4} {'min':>3} {'windows':>7} | {'recall':>6} {'false':>5} {'/1000':>6} {'unexpl':>6} {'delay':>5} {'sale':>4} | ok   {'s':>5}")
+            grid = [(o, mc, w) for w in args.grid_windows for o in args.grid_open for mc in args.grid_min]
+            for o, mc, w in grid:
+                ev = events_of(m)
+                run = replay(m, settings_of(o, mc, args.history_days, w))
+                r = score(m, run, f"{o}/{mc}/{fmt_windows(w)}", ev)
+                ok = all(r["meets"].values())
+                grid_rows.append({"open_score": o, "min_complaints": mc, "windows": list(w), **{k: r[k] for k in (
+                    "recall", "recall_tail", "false", "false_per_1000_sku_days", "false_unexplained",
+                    "median_delay", "sale_day_signals", "replay_seconds", "false_by_kind", "recall_by_kind")}, "meets_all": ok})
+                print(
+                    f"  {o:>4.0f} {mc:>3} {fmt_windows(w):>7} | {r['recall']:>6.3f} {r['false']:>5} {r['false_per_1000_sku_days']:>6.2f} "
+                    f"{r['false_unexplained']:>6} {str(r['median_delay']):>5} {r['sale_day_signals']:>4} | "
+                    f"{'yes' if ok else 'no ':<4} {r['replay_seconds']:>5.0f}",
+                    flush=True,
+                )
             feasible = [g for g in grid_rows if g["false_per_1000_sku_days"] <= 1.0 and g["sale_day_signals"] == 0
                         and g["median_delay"] is not None and g["median_delay"] <= 1.0]
             if feasible:
                 # most recall, then fewest false signals, then the defaults when they tie
-                best = max(feasible, key=lambda g: (g["recall"], -g["false"], (g["open_score"], g["min_complaints"]) == default))
-                chosen = (best["open_score"], best["min_complaints"])
-            print(f"  chosen on the tune seed: spike_open_score={chosen[0]:g}, spike_min_complaints={chosen[1]}")
+                best = max(feasible, key=lambda g: (
+                    g["recall"], -g["false"], (g["open_score"], g["min_complaints"], tuple(g["windows"])) == default))
+                chosen = (best["open_score"], best["min_complaints"], tuple(best["windows"]))
+            print(f"  chosen on the tune seed: spike_open_score={chosen[0]:g}, spike_min_complaints={chosen[1]}, "
+                  f"spike_windows={list(chosen[2])}")
         result["grid_tune"] = grid_rows
         result["chosen"] = {"spike_open_score": chosen[0], "spike_min_complaints": chosen[1],
-                            "spike_history_days": args.history_days}
+                            "spike_windows": list(chosen[2]), "spike_history_days": args.history_days}
 
         m = metas["report"]
         ev = events_of(m)
         reports = {}
-        for label, (o, mc) in (("default", default), ("tuned", chosen)):
+        for label, (o, mc, w) in (("default", default), ("tuned", chosen)):
             if label == "tuned" and chosen == default:
                 continue
-            run = replay(m, settings_of(o, mc, args.history_days))
+            run = replay(m, settings_of(o, mc, args.history_days, w))
             reports[label] = score(m, run, label, ev)
         print(f"\nREPORT seed {args.seed_report}: {m['skus_with_traffic']} SKUs x {m['days']} days = "
               f"{m['skus_with_traffic'] * m['days']:,} SKU-days; head events {sum(1 for e in ev if e.tier == 'head')}, "
               f"long-tail events {sum(1 for e in ev if e.tier == 'tail')}")
         for label, r in reports.items():
-            o, mc = default if label == "default" else chosen
-            print(f"  {label} (open_score {o:g}, min_complaints {mc}): {brief(r)}")
+            o, mc, w = default if label == "default" else chosen
+            print(f"  {label} (open_score {o:g}, min_complaints {mc}, windows {list(w)}): {brief(r)}")
             print(f"    targets met: {r['meets']}")
             print(f"    replay {r['replay_seconds']:.0f} s; judge_bucket median {r['judge_median_ms']:.1f} ms, "
                   f"max {r['judge_max_ms']:.1f} ms; subjects judged per bucket median {r['judged_median']:.0f}, max {r['judged_max']}")

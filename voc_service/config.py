@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     spike_min_complaints: int = Field(5, ge=1, description="complaints in a bucket a subject needs to open a signal")
     spike_history_days: float = Field(28.0, gt=0, description="history a spike decision reads")
     spike_cooldown_buckets: int = Field(6, ge=0, description="buckets after a signal resolves before its subject can open again")
+    spike_windows: list[int] = Field(
+        default_factory=lambda: [1], description="bucket spans whose complaint sums are judged too (JSON list; [1] = each bucket alone)"
+    )
 
     metrics_worst_skus: int = Field(10, ge=0, le=200, description="SKUs with the worst index exported as metrics")
     metrics_watch_skus: list[str] = Field(default_factory=list, description="SKUs whose index is always exported")
@@ -138,6 +141,14 @@ class Settings(BaseSettings):
             prefix = "VOC_" if info.field_name == "tls_key" else "VOC_CLIENT_"
             raise ValueError(f"{prefix}TLS_CERT and {prefix}TLS_KEY must be set together")
         return key
+
+    @field_validator("spike_windows")
+    @classmethod
+    def _windows_in_history(cls, windows: list[int]) -> list[int]:
+        """A window is a few buckets of an incident's rise: more than a week of buckets is a typo."""
+        if not windows or any(w < 1 or w > 168 for w in windows):
+            raise ValueError("VOC_SPIKE_WINDOWS: a non-empty list of bucket counts between 1 and 168, e.g. [1, 3, 6]")
+        return sorted(set(windows))
 
     @field_validator("tls_client_ca")
     @classmethod

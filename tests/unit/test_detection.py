@@ -163,3 +163,35 @@ def test_replay_job_judges_a_backfilled_period(store_url: str, capsys) -> None: 
     assert job.main(["--store", url, "--since", START.isoformat(), "--until", (START + timedelta(days=10)).isoformat()]) == 0
     assert "judged 240 buckets" in capsys.readouterr().out
     assert {s.opened_bucket for s in SignalStore(open_store(url).engine).list(limit=50)} == {SPIKE}
+
+
+def test_a_slow_spike_on_a_small_sku_opens_on_its_window_sum(store_url: str, backend: str, tmp_path: Path) -> None:
+    """SKU S: 10 conversations an hour, 1 complaint; for four hours 5. No single hour reaches
+    the opening score (P(Bin(10, 0.1) >= 5) = 0.0016), two hours together do: with windows the
+    signal opens in the incident's second hour, its evidence from both; without, never."""
+    start = START + timedelta(days=8, hours=6)
+    batch, spike_ids = [], set()
+    for h in range(9 * 24):
+        at = START + timedelta(hours=h)
+        spiking = start <= at < start + timedelta(hours=4)
+        batch += [analysed_item(f"A-{h}-{k}", ["A"], topic=2, complaint=k < 3, at=at) for k in range(30)]
+        for k in range(10):
+            complaint = k < (5 if spiking else 1)
+            batch.append(analysed_item(f"S-{h}-{k}", ["S"], topic=2, complaint=complaint, at=at))
+            if spiking and complaint:
+                spike_ids.add(f"S-{h}-{k}")
+
+    def opened(url: str, windows: list[int]) -> list:
+        store = open_store(url)
+        store.save_batch(batch)
+        signals = SignalStore(store.engine)
+        SpikeDetector.from_settings(signals, Settings(spike_windows=windows), lambda: None).replay(START, START + timedelta(days=9))
+        found = [s for s in signals.list(limit=50) if s.subject == "sku:S"]
+        store.close()
+        return found
+
+    assert opened(store_url, [1]) == []
+    with fresh_database(backend, tmp_path) as other:
+        (sig,) = opened(other, [1, 2, 4])
+    assert sig.opened_bucket == start + timedelta(hours=1) and (sig.observed, round(sig.expected)) == (10, 2)
+    assert set(sig.evidence) <= spike_ids and {e.split("-")[1] for e in sig.evidence} == {str(8 * 24 + 6), str(8 * 24 + 7)}

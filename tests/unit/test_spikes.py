@@ -71,6 +71,31 @@ def test_rate_judgement_shrinks_a_short_history_toward_the_prior() -> None:
     assert got.expected[0] == pytest.approx(10 * (1 + 200 * 0.05) / (4 + 200))
 
 
+def test_a_slow_spike_on_a_small_subject_shows_in_its_window_sum() -> None:
+    """~3 complaints an hour at 30 %; for four hours 70 %: no single hour is improbable enough,
+    three hours together are. The window opens inside the incident, and nowhere else in 30 days."""
+    rng = np.random.default_rng(0)
+    n = rng.poisson(10 + 5 * np.sin(HOURS / 24 * 2 * np.pi)).astype(float)
+    c = rng.binomial(n.astype(int), 0.3).astype(float)
+    start = 24 * 25 + 12
+    c[start : start + 4] = rng.binomial(n[start : start + 4].astype(int), 0.7)
+    assert onsets(backtest(c, SpikeConfig(open_score=4), totals=n)) == []
+    found = onsets(backtest(c, SpikeConfig(open_score=4, windows=(1, 3)), totals=n))
+    assert len(found) == 1 and start <= found[0] < start + 4
+
+
+def test_window_sums_and_their_expectation() -> None:
+    h = RateHistory.of(np.full((1, 100), 2.0), np.full((1, 100), 10.0))  # 20 % share, steady
+    h.c[0, -2:] = 6.0  # the last two buckets already high
+    got = judge_rate(h, np.array([6.0]), np.array([10.0]), SpikeConfig(windows=(1, 3)))
+    score, observed, expected, window = got.opening(np.array([6.0]))
+    assert window[0] == 3 and observed[0] == 18.0 and expected[0] == pytest.approx(6.0)
+    assert score[0] > got.score[0]  # three high buckets are less likely than one
+    alone = judge_rate(h, np.array([6.0]), np.array([10.0]), SpikeConfig())
+    # with windows the newest buckets stay out of the share: a rise does not raise its own baseline
+    assert got.expected[0] == pytest.approx(2.0) and alone.window is None and alone.expected[0] > 2.05
+
+
 def test_cli_series_round_trip_and_errors() -> None:
     text = "timestamp,value,total\n" + "".join(f"2026-11-0{1 + i // 24} {i % 24:02d}:00:00,{i % 3},{10}\n" for i in range(48))
     series = read_series(io.StringIO(text), "value", "total", "timestamp")

@@ -101,7 +101,7 @@ class SpikeDetector:
         new_topics = {x.topic_id for x in model.lineage if x.kind == "new"} if refit else set()  # type: ignore[union-attr]
         subjects = {
             s.subject: _Subject(s.subject, s.kind, s.sku_id, s.topic_id, s.complaints, s.conversations)
-            for s in (self.store.bucket_subjects(bucket, int(np.ceil(cfg.min_count))) if warm else [])
+            for s in (self.store.bucket_subjects(bucket, int(np.ceil(cfg.min_count)), self._window_start(bucket)) if warm else [])
         }
         for sig in self.store.open_signals():
             subj = subjects.setdefault(sig.subject, _Subject(sig.subject, sig.kind, sig.sku_id, sig.topic_id))
@@ -122,13 +122,15 @@ class SpikeDetector:
         now_c = np.array([subjects[k].complaints for k in keys])
         now_n = np.array([subjects[k].conversations for k in keys])
         judged = judge_rate(h, now_c, now_n, cfg, prior_share=share, now_factor=now_factor)
-        expected, scores = judged.expected, judged.score
+        scores = judged.score
+        o_score, o_obs, o_exp, o_win = (a.copy() for a in judged.opening(now_c))
         young = self._young_new_topics(keys, subjects, new_topics, h)
         for i, k in enumerate(keys):
             if k in young:  # a new topic: growth against its own short history, not a share
                 mean = h.c[i].sum() / max(1.0, young[k])
-                expected[i] = max(mean, 1.0)  # at least one complaint a bucket: a quiet start is no baseline
-                scores[i] = min(300.0, -stats.poisson.logsf(now_c[i] - 1, expected[i]) / np.log(10))
+                o_exp[i] = max(mean, 1.0)  # at least one complaint a bucket: a quiet start is no baseline
+                o_score[i] = scores[i] = min(300.0, -stats.poisson.logsf(now_c[i] - 1, o_exp[i]) / np.log(10))
+                o_obs[i], o_win[i] = now_c[i], 1
         result.judged = len(keys)
         opened, updated, resolved = [], [], []
         for i, k in enumerate(keys):
@@ -137,9 +139,13 @@ class SpikeDetector:
             if s.open is None and windows.get(k):  # cooldown runs from the last signal's resolution
                 last = max(end for _start, end in windows[k])
                 state.cooldown = max(0, cfg.cooldown - int((bucket - last) / self.width) + 1)
-            event = step(state, float(scores[i]), float(now_c[i]), float(expected[i]), "rate", cfg)
+            if s.open is not None:  # an open signal resolves on its buckets' own scores
+                event = step(state, float(scores[i]), float(now_c[i]), float(judged.expected[i]), "rate", cfg)
+            else:  # a signal opens on the window that stands out most
+                event = step(state, float(o_score[i]), float(o_obs[i]), float(o_exp[i]), "rate", cfg)
             if event == "open":
-                opened.append(self._new_signal(s, k in young, bucket, float(now_c[i]), float(expected[i]), float(scores[i]), model))
+                span = bucket - self.width * (int(o_win[i]) - 1)
+                opened.append(self._new_signal(s, k in young, bucket, span, float(o_obs[i]), float(o_exp[i]), float(o_score[i]), model))
             elif s.open is not None and event == "resolve":
                 resolved.append({"signal_id": s.open.signal_id, "resolved_bucket": bucket, "last_bucket": bucket, "quiet": state.quiet})
             elif s.open is not None:
@@ -214,14 +220,21 @@ class SpikeDetector:
                 out[k] = max(1.0, float(age))
         return out
 
+    def _window_start(self, bucket: datetime) -> datetime | None:
+        """First bucket of the longest window judged (None: one bucket)."""
+        w = max(self.cfg.windows)
+        return bucket - self.width * (w - 1) if w > 1 else None
+
     def _new_signal(
-        self, s: _Subject, young: bool, bucket: datetime, observed: float, expected: float, score: float,
-        model: TopicModel | None,
+        self, s: _Subject, young: bool, bucket: datetime, span: datetime, observed: float, expected: float,
+        score: float, model: TopicModel | None,
     ) -> dict:
+        """``observed`` / ``expected`` / evidence cover the window that opened it, from ``span``
+        to ``bucket``; the signal opens at ``bucket``, when it was decided."""
         end = bucket + self.width
         topic_id = s.topic_id
         if topic_id is None and s.sku_id:
-            topic_id = self.store.top_topic(s.sku_id, bucket, end)
+            topic_id = self.store.top_topic(s.sku_id, span, end)
         topic = model.by_id.get(topic_id) if (model is not None and topic_id is not None) else None
         return {
             "kind": "new_topic" if young else s.kind,
@@ -236,7 +249,7 @@ class SpikeDetector:
             "peak_score": score,
             "severity": severity(score, observed, expected, self.cfg),
             "keywords": [w for w, _ in topic.keywords[:6]] if topic is not None else [],
-            "evidence": self.store.evidence(s.sku_id, s.topic_id, bucket, end),
+            "evidence": self.store.evidence(s.sku_id, s.topic_id, span, end),
         }
 
     @classmethod
@@ -249,6 +262,7 @@ class SpikeDetector:
             open_score=settings.spike_open_score,
             min_count=settings.spike_min_complaints,
             cooldown=settings.spike_cooldown_buckets,
+            windows=tuple(sorted(set(settings.spike_windows) | {1})),
         )
         lease = timedelta(seconds=max(1.0, settings.spike_check_seconds / 2))
         return cls(store, cfg, width, model, lease=lease)

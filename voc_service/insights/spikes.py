@@ -21,7 +21,9 @@ Expected count, by what is known about the subject:
 Score = −log10 of the tail probability of the observation: beta-binomial in rate mode, negative
 binomial for counts (Poisson
 plus an over-dispersion term estimated from the history's residuals under the same baseline), a
-normal tail on MAD-scaled residuals for values. A signal OPENS when the score reaches
+normal tail on MAD-scaled residuals for values. In rate mode the sums over the last few buckets
+(``windows``) are scored too, and the highest score is the one that opens: a slow spike on a
+small subject shows in its sum before it shows in any one hour. A signal OPENS when the score reaches
 ``open_score`` and (counts) at least ``min_count`` were observed, ``min_excess`` above expected;
 it RESOLVES after ``close_after`` buckets in a row under ``close_score`` (hysteresis); then the
 subject stays quiet for ``cooldown`` buckets. One incident, one signal.
@@ -54,15 +56,33 @@ class SpikeConfig:
     min_count: float = 5.0  # counts: at least this many observed to open
     min_excess: float = 3.0  # counts: at least this many above expected to open
     prior_weight: float = 200.0  # rate: conversations' worth of weight of the prior share
+    windows: tuple[int, ...] = (1,)  # rate: also judge the sum of the last w buckets (scan)
     direction: str = "up"  # "up": only rises; "both": rises and drops (values only)
 
 
 @dataclass(slots=True)
 class Judgement:
-    """The detector's view of each subject's newest bucket (arrays, one entry per subject)."""
+    """The detector's view of each subject's newest bucket (arrays, one entry per subject).
+
+    ``expected`` and ``score`` are the newest bucket's own. With several windows (rate mode),
+    ``window`` is the span (in buckets, ending with the newest) whose score was highest,
+    ``window_score`` that score and ``window_observed`` / ``window_expected`` its sums: what
+    opens a signal. Without, they equal the bucket's own."""
 
     expected: np.ndarray
     score: np.ndarray
+    window: np.ndarray | None = None
+    window_score: np.ndarray | None = None
+    window_observed: np.ndarray | None = None
+    window_expected: np.ndarray | None = None
+
+    def opening(self, now: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(score, observed, expected, window) that decide whether a signal opens."""
+        if self.window_score is None:
+            ones = np.ones(len(self.score), dtype=int)
+            return self.score, np.asarray(now, dtype=float), self.expected, ones
+        assert self.window is not None and self.window_observed is not None and self.window_expected is not None
+        return self.window_score, self.window_observed, self.window_expected, self.window
 
 
 def _profile(hist: np.ndarray, cfg: SpikeConfig, trim_low: bool) -> tuple[np.ndarray, np.ndarray, float, int]:
@@ -184,9 +204,22 @@ def judge_rate(
     history, shrunk toward ``prior_share``) x the time-of-day factor now. Robust: the subject's
     past incidents and any bucket more than 3 sigma above the first estimate are left out of the
     share and of the over-dispersion, so one spike neither hides the next hours of itself nor
-    makes the subject deaf for the weeks its history remembers it."""
+    makes the subject deaf for the weeks its history remembers it.
+
+    Windows (``cfg.windows``): a spike of a few hours on a small subject adds too few complaints
+    in any one bucket to stand out from its hour-to-hour noise, but its sum over the last w
+    buckets does. Each window is scored against the sum of its buckets' expectations, with the
+    over-dispersion of independent buckets (a sum of w buckets is less dispersed than one
+    bucket of the same size); the newest w - 1 buckets are kept out of the share so a spike that
+    is building does not raise its own baseline."""
+    now = np.asarray(now, dtype=float)
+    n_now = np.asarray(now_total, dtype=float)
+    lag = max(cfg.windows) - 1
     expected_base = h.n * h.factor[None, :]
     keep = ~h.skip
+    if 0 < lag < keep.shape[1]:
+        keep = keep.copy()
+        keep[:, -lag:] = False
     share = _share(h.c, expected_base, keep, cfg, prior_share)
     mu = expected_base * share[:, None]
     sd = np.sqrt(np.maximum(mu * (1 - np.minimum(h.factor[None, :] * share[:, None], 0.99)), 1e-9))
@@ -198,9 +231,35 @@ def judge_rate(
     resid = np.where(keep, (h.c - mu) ** 2 - h.n * q, 0.0).sum(axis=1)
     den = np.where(keep, h.n * (h.n - 1) * q, 0.0).sum(axis=1)
     rho = np.clip(np.divide(resid, den, out=np.zeros_like(den), where=den > 0), 0.0, 0.5)
-    n_now = np.asarray(now_total, dtype=float)
     p_now = np.clip(share * now_factor, 1e-6, 0.99)
-    return Judgement(n_now * p_now, _beta_binomial_score(np.asarray(now, dtype=float), n_now, p_now, rho))
+    expected = n_now * p_now
+    score = _beta_binomial_score(now, n_now, p_now, rho)
+    out = Judgement(expected, score)
+    if lag <= 0:
+        return out
+    best = score.copy()
+    win = np.ones(len(score), dtype=int)
+    w_obs, w_exp = now.copy(), expected.copy()
+    for w in sorted(set(cfg.windows) - {1}):
+        k = min(w - 1, h.c.shape[1])
+        obs = now + h.c[:, -k:].sum(axis=1)
+        n_w = n_now + h.n[:, -k:].sum(axis=1)
+        exp = expected + mu[:, -k:].sum(axis=1)
+        # only where the window could open a signal: enough complaints above expectation
+        todo = (obs >= cfg.min_count) & (obs - exp >= cfg.min_excess) & (n_w > 1)
+        if not todo.any():
+            continue
+        nn = np.concatenate([h.n[todo, -k:], n_now[todo, None]], axis=1)
+        pairs = (nn * (nn - 1)).sum(axis=1)
+        N = n_w[todo]
+        rho_w = rho[todo] * pairs / np.maximum(N * (N - 1), 1.0)
+        sc = _beta_binomial_score(obs[todo], N, np.clip(exp[todo] / N, 1e-6, 0.99), rho_w)
+        idx = np.flatnonzero(todo)
+        better = sc > best[idx]
+        i = idx[better]
+        best[i], win[i], w_obs[i], w_exp[i] = sc[better], w, obs[i], exp[i]
+    out.window, out.window_score, out.window_observed, out.window_expected = win, best, w_obs, w_exp
+    return out
 
 
 def _share(
@@ -313,6 +372,11 @@ def backtest(
         else:
             j = judge(mode, x[None, lo:t], x[t : t + 1], cfg)
         e, s = float(j.expected[0]), float(j.score[0])
-        step(state, s, float(x[t]), e, mode, cfg)
-        out.rows.append(BacktestRow(e, s, state.open))
+        if state.open:
+            step(state, s, float(x[t]), e, mode, cfg)
+            out.rows.append(BacktestRow(e, s, state.open))
+            continue
+        ws, wo, we, _w = (float(a[0]) for a in j.opening(x[t : t + 1]))
+        step(state, ws, wo, we, mode, cfg)
+        out.rows.append(BacktestRow(e, ws if state.open else s, state.open))
     return out

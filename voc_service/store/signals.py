@@ -69,17 +69,30 @@ class SignalStore:
 
     # --- reads for the pass ------------------------------------------------------------------
 
-    def bucket_subjects(self, bucket: datetime, min_complaints: int) -> list[SubjectCounts]:
-        """Subjects with at least ``min_complaints`` complaints in ``bucket``: the only ones that
-        can open a signal there (a pass over 1 million SKUs judges a few hundred)."""
+    def bucket_subjects(self, bucket: datetime, min_complaints: int, since: datetime | None = None) -> list[SubjectCounts]:
+        """Subjects with at least ``min_complaints`` complaints in ``bucket`` (or, with ``since``,
+        in the buckets from ``since`` to ``bucket`` together, and at least one in ``bucket``): the
+        only ones that can open a signal there (a pass over 1 million SKUs judges a few hundred).
+        Counts are ``bucket``'s own."""
+        cols = (buckets.c.subject, buckets.c.kind, buckets.c.sku_id, buckets.c.topic_id)
         with self.engine.connect() as conn:
+            if since is None or since >= bucket:
+                rows = conn.execute(
+                    sa.select(*cols, buckets.c.complaints, buckets.c.conversations)
+                    .where(buckets.c.bucket_start == bucket, buckets.c.kind.in_(KINDS),
+                           buckets.c.complaints >= min_complaints)
+                ).all()
+                return [SubjectCounts(*r) for r in rows]
+            newest = buckets.c.bucket_start == bucket
+            now_c = sa.func.sum(sa.case((newest, buckets.c.complaints), else_=0))
+            now_n = sa.func.sum(sa.case((newest, buckets.c.conversations), else_=0))
             rows = conn.execute(
-                sa.select(buckets.c.subject, buckets.c.kind, buckets.c.sku_id, buckets.c.topic_id,
-                          buckets.c.complaints, buckets.c.conversations)
-                .where(buckets.c.bucket_start == bucket, buckets.c.kind.in_(KINDS),
-                       buckets.c.complaints >= min_complaints)
+                sa.select(*cols, now_c, now_n)
+                .where(buckets.c.bucket_start >= since, buckets.c.bucket_start <= bucket, buckets.c.kind.in_(KINDS))
+                .group_by(*cols)
+                .having(sa.and_(sa.func.sum(buckets.c.complaints) >= min_complaints, now_c >= 1))
             ).all()
-        return [SubjectCounts(*r) for r in rows]
+        return [SubjectCounts(r[0], r[1], r[2], r[3], int(r[4]), int(r[5])) for r in rows]
 
     def counts_of(self, subjects: list[str], bucket: datetime) -> dict[str, tuple[int, int]]:
         """(complaints, conversations) of ``subjects`` in ``bucket`` (absent: none)."""
