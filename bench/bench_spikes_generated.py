@@ -535,9 +535,10 @@ def cost_in_memory(n: int, cfg: SpikeConfig, repeats: int = 3, history: int = 16
             t0 = time.perf_counter()
             j = judge_rate(h, now_c[lo:hi], now_n[lo:hi], cfg, prior_share=0.3)
             t1 = time.perf_counter()
-            sc, ex = j.score.tolist(), j.expected.tolist()
+            o_score, o_obs, o_exp, _w = j.opening(now_c[lo:hi])
+            sc, ob, ex = o_score.tolist(), o_obs.tolist(), o_exp.tolist()
             for i in range(hi - lo):
-                step(SignalState(), sc[i], now_c[lo + i], ex[i], "rate", cfg)
+                step(SignalState(), sc[i], ob[i], ex[i], "rate", cfg)
             t_score += t1 - t0
             t_step += time.perf_counter() - t1
         score_s.append(t_score)
@@ -551,7 +552,7 @@ def cost_in_memory(n: int, cfg: SpikeConfig, repeats: int = 3, history: int = 16
     }
 
 
-def cost_end_to_end(workdir: Path, n: int, history: int, few: int = 500) -> dict:
+def cost_end_to_end(workdir: Path, n: int, history: int, few: int = 500, windows: tuple[int, ...] = (1,)) -> dict:
     """A store where ``n`` SKU subjects have >= 5 complaints in the judged bucket (``few`` of them
     >= 20) and ``history`` buckets of history each; judge_bucket timed with min_complaints 5 (all
     n are candidates) and 20 (``few`` candidates)."""
@@ -601,7 +602,7 @@ def cost_end_to_end(workdir: Path, n: int, history: int, few: int = 500) -> dict
                 for table in ("signal_events", "signals"):
                     conn.exec_driver_sql(f"delete from {table}")
             # the window covers the "all" rows (warm); the subjects have rows in its last `history` buckets
-            det = SpikeDetector.from_settings(SignalStore(engine), settings_of(5.0, min_c, all_hist / 24), lambda: None)
+            det = SpikeDetector.from_settings(SignalStore(engine), settings_of(5.0, min_c, all_hist / 24, windows), lambda: None)
             gc.collect()
             t = time.perf_counter()
             r = det.judge_bucket(judged_at)
@@ -741,10 +742,12 @@ def main() -> None:
 
         if not args.skip_cost:
             print("\nPass cost:")
-            cm = cost_in_memory(args.cost_subjects, SpikeConfig())
+            windows = chosen[2]  # the setting reported (the service's defaults unless the grid chose)
+            print(f"  windows {list(windows)}")
+            cm = cost_in_memory(args.cost_subjects, SpikeConfig(windows=windows))
             print(f"  in memory, {cm['subjects']:,} subjects: judge_rate {cm['judge_rate_s']:.3f} s + step loop "
                   f"{cm['step_loop_s']:.3f} s = {cm['total_s']:.3f} s")
-            ce = cost_end_to_end(work, args.cost_subjects, args.cost_history)
+            ce = cost_end_to_end(work, args.cost_subjects, args.cost_history, windows=windows)
             print(f"  end to end judge_bucket, {ce['subjects']:,} SKU subjects x {ce['history_buckets']} buckets of history "
                   f"(store built in {ce['build_s']} s): all {ce['all_candidates']['judged']:,} candidates "
                   f"{ce['all_candidates']['seconds']:.2f} s (runs {ce['all_candidates']['runs_s']}, opened "

@@ -157,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-count", type=float, help="counts: observed at least this to open (default 5)")
     p.add_argument("--min-excess", type=float, help="counts: at least this above expected (default 3)")
     p.add_argument("--direction", choices=["up", "both"], help="values: only rises (default) or rises and drops")
+    p.add_argument("--windows", type=_windows, help="rate mode: rows whose sums are judged too, e.g. 1,2,4 (the default, "
+                   "as the service: VOC_SPIKE_WINDOWS)")
     p.set_defaults(func=cmd_spikes)
 
     p = sub.add_parser("purge", help="blank the turn texts of old conversations (retention, docs/operations.md)")
@@ -376,6 +378,16 @@ def cmd_topics_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _windows(value: str) -> tuple[int, ...]:
+    try:
+        windows = tuple(sorted({int(x) for x in value.split(",")} | {1}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a comma-separated list of row counts, e.g. 1,2,4") from None
+    if windows[0] < 1 or windows[-1] > 168:
+        raise argparse.ArgumentTypeError("windows are between 1 and 168 rows")
+    return windows
+
+
 def cmd_spikes(args: argparse.Namespace) -> int:
     from voc_service.domain import InvalidInput
     from voc_service.insights.commands import read_series, run_backtest, write_rows
@@ -385,6 +397,7 @@ def cmd_spikes(args: argparse.Namespace) -> int:
         "season": args.season, "history_days": args.history_days, "open_score": args.open_score,
         "close_score": args.close_score, "close_after": args.close_after, "cooldown": args.cooldown,
         "min_count": args.min_count, "min_excess": args.min_excess, "direction": args.direction,
+        "windows": args.windows or tuple(sorted(set(load_settings().spike_windows) | {1})),
     }
     bad = [k for k in ("history_days", "close_after", "cooldown") if overrides[k] is not None and overrides[k] < 0]
     if bad or (args.season is not None and args.season < 0):

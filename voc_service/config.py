@@ -69,12 +69,12 @@ class Settings(BaseSettings):
         60.0, ge=0, description="period of the spike pass: with replicas, a dead one's pass is taken over within it (servers look twice a period; 0 = never)"
     )
     spike_grace_seconds: float = Field(120.0, ge=0, description="a bucket is judged this long after it closes (late conversations)")
-    spike_open_score: float = Field(4.0, gt=0, description="-log10 tail probability that opens a signal")
+    spike_open_score: float = Field(5.0, gt=0, description="-log10 tail probability that opens a signal")
     spike_min_complaints: int = Field(5, ge=1, description="complaints in a bucket a subject needs to open a signal")
     spike_history_days: float = Field(28.0, gt=0, description="history a spike decision reads")
     spike_cooldown_buckets: int = Field(6, ge=0, description="buckets after a signal resolves before its subject can open again")
     spike_windows: list[int] = Field(
-        default_factory=lambda: [1], description="bucket spans whose complaint sums are judged too (JSON list; [1] = each bucket alone)"
+        default_factory=lambda: [1, 2, 4], description="bucket spans whose complaint sums are judged too (JSON list; [1] = each bucket alone)"
     )
 
     metrics_worst_skus: int = Field(10, ge=0, le=200, description="SKUs with the worst index exported as metrics")

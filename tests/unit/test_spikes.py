@@ -113,3 +113,12 @@ def test_cli_series_round_trip_and_errors() -> None:
     assert read_series(io.StringIO("timestamp,value\n5,2\n2,3\n"), "value", None, "timestamp").backwards == 1
     with pytest.raises(InvalidInput, match="line 2: total"):
         read_series(io.StringIO("timestamp,value,total\n1,5,3\n"), "value", "total", "timestamp")
+
+
+def test_the_backtest_judges_with_the_services_windows() -> None:
+    from voc_service.config import Settings
+    from voc_service.insights.commands import DEFAULT_WINDOWS
+
+    assert list(DEFAULT_WINDOWS) == Settings().spike_windows
+    with pytest.raises(ValueError, match="SPIKE_WINDOWS"):
+        Settings(spike_windows=[0, 3])

@@ -19,6 +19,8 @@ from typing import IO
 from voc_service.domain import InvalidInput
 from voc_service.insights.spikes import Backtest, SpikeConfig, backtest
 
+DEFAULT_WINDOWS = (1, 2, 4)  # = Settings.spike_windows' default
+
 
 @dataclass(slots=True)
 class Series:
@@ -99,6 +101,7 @@ def run_backtest(series: Series, overrides: dict[str, object], mode: str | None)
         recent=per_day if season else 24,
         # hysteresis and cooldown in time, not rows: 30 minutes quiet resolves, 6 hours of cooldown
         close_after=max(2, round(per_day / 48)), cooldown=max(6, round(per_day / 4)),
+        windows=DEFAULT_WINDOWS,  # rate mode: as the service judges (count / value: unused)
     )
     cfg = dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None})
     return backtest(series.values, cfg, series.totals, mode), cfg

@@ -209,9 +209,8 @@ def judge_rate(
     Windows (``cfg.windows``): a spike of a few hours on a small subject adds too few complaints
     in any one bucket to stand out from its hour-to-hour noise, but its sum over the last w
     buckets does. Each window is scored against the sum of its buckets' expectations, with the
-    over-dispersion of independent buckets (a sum of w buckets is less dispersed than one
-    bucket of the same size); the newest w - 1 buckets are kept out of the share so a spike that
-    is building does not raise its own baseline."""
+    over-dispersion of the history's own w-bucket sums; the newest w - 1 buckets are kept out of
+    the share so a spike that is building does not raise its own baseline."""
     now = np.asarray(now, dtype=float)
     n_now = np.asarray(now_total, dtype=float)
     lag = max(cfg.windows) - 1
@@ -249,10 +248,11 @@ def judge_rate(
         todo = (obs >= cfg.min_count) & (obs - exp >= cfg.min_excess) & (n_w > 1)
         if not todo.any():
             continue
-        nn = np.concatenate([h.n[todo, -k:], n_now[todo, None]], axis=1)
-        pairs = (nn * (nn - 1)).sum(axis=1)
         N = n_w[todo]
-        rho_w = rho[todo] * pairs / np.maximum(N * (N - 1), 1.0)
+        rho_w = _window_dispersion(h.c[todo], h.n[todo], mu[todo], keep[todo], w)
+        if rho_w is None:  # too little history: as if the buckets were independent
+            nn = np.concatenate([h.n[todo, -k:], n_now[todo, None]], axis=1)
+            rho_w = rho[todo] * (nn * (nn - 1)).sum(axis=1) / np.maximum(N * (N - 1), 1.0)
         sc = _beta_binomial_score(obs[todo], N, np.clip(exp[todo] / N, 1e-6, 0.99), rho_w)
         idx = np.flatnonzero(todo)
         better = sc > best[idx]
@@ -260,6 +260,27 @@ def judge_rate(
         best[i], win[i], w_obs[i], w_exp[i] = sc[better], w, obs[i], exp[i]
     out.window, out.window_score, out.window_observed, out.window_expected = win, best, w_obs, w_exp
     return out
+
+
+def _window_dispersion(c: np.ndarray, n: np.ndarray, mu: np.ndarray, keep: np.ndarray, w: int) -> np.ndarray | None:
+    """Over-dispersion (beta-binomial rho) of sums of ``w`` consecutive buckets, measured on the
+    normal history's own rolling sums: busy hours come in runs (a delayed batch of parcels, a
+    night of follow-ups), so a sum of w buckets varies more than w independent buckets would."""
+    if c.shape[1] < 10 * w:
+        return None
+
+    def rolling(a: np.ndarray) -> np.ndarray:
+        cs = np.cumsum(a, axis=1)
+        return cs[:, w - 1 :] - np.concatenate([np.zeros((a.shape[0], 1)), cs[:, :-w]], axis=1)
+
+    whole = rolling(keep.astype(float)) == w
+    cw, nw, mw = rolling(c * keep), rolling(n * keep), rolling(mu * keep)
+    whole &= nw > 1
+    pw = np.clip(np.divide(mw, nw, out=np.zeros_like(mw), where=nw > 0), 1e-6, 0.99)
+    q = pw * (1 - pw)
+    resid = np.where(whole, (cw - mw) ** 2 - nw * q, 0.0).sum(axis=1)
+    den = np.where(whole, nw * (nw - 1) * q, 0.0).sum(axis=1)
+    return np.clip(np.divide(resid, den, out=np.zeros_like(den), where=den > 0), 0.0, 0.5)
 
 
 def _share(
