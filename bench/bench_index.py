@@ -7,8 +7,11 @@ conversation, each category a SKU.
    is sampling noise: the bench also reports how well the true order of one half of the sample
    predicts the other half's (the ceiling of any index), and
 1b. the same with the reviews resampled so that each category has a distinct negative share
-   (5 % to 50 %, 1,000 reviews each, assignment fixed by a seed): whether the index ranks
-   categories by how negative their customers really are.
+   (5 % to 50 %, 400 reviews each, assignment fixed by a seed): whether the index ranks
+   categories by how negative their customers really are;
+1c. one seeded assignment is one draw: --draws more random assignments, each stored in a fresh
+   store and ranked by the service's SkuExperience (reviews analysed once, re-stored per draw);
+   median, mean and share of draws >= 0.9.
 2. Shrinkage: the same reviews split into SKUs of 2, 5, 20 and 200 reviews (each inside one
    category, category given as attributes["category"]); where do the 2-review SKUs land in the
    ranking with shrinkage (VOC_INDEX_PRIOR_CONVERSATIONS=20) and without (0)?
@@ -78,9 +81,56 @@ def store_reviews(rows: list, skus: list[str], tmp: Path, name: str) -> Insights
     return InsightsStore(store.engine)
 
 
+def draws(pools: dict, cats: list[str], n_draws: int, tmp: Path, since: datetime, until: datetime) -> dict:
+    """1c: many random assignments of the shares 5 %..50 % to the categories (400 reviews each,
+    drawn at random from the category's pools), each stored in a fresh store exactly as ingest
+    stores it and ranked by the service's SkuExperience."""
+    import random
+
+    per_label = {k: v[:1200] for k, v in pools.items()}  # a draw takes <= 200 negatives, <= 380 positives
+    pipeline = Pipeline.from_settings(Settings())
+    analysed: dict[tuple[str, int], list] = {}
+    for key, rows in per_label.items():
+        convs = [Conversation(f"{key[0]}-{key[1]}-{i}", [Turn(Role.CUSTOMER, text, T0)], sku_ids=[key[0]], started_at=T0,
+                              attributes={"category": key[0]}) for i, (text, _c, _l) in enumerate(rows)]
+        analysed[key] = [(c, r.analysis) for c, r in zip(convs, pipeline.process(convs, persist=False), strict=True)]
+    rng = random.Random(0)
+    rhos, before = [], []
+    old = IndexConfig(weight_complaints=0.5, weight_sentiment=0.3, weight_negative=0.0, weight_quality=0.2)
+    for d in range(n_draws):
+        shares = [0.05 * (i + 1) for i in range(10)]
+        rng.shuffle(shares)
+        items, truth = [], {}
+        for cat, share in zip(cats, shares, strict=True):
+            n_neg = min(round(400 * share), len(analysed[(cat, 0)]))
+            items += rng.sample(analysed[(cat, 0)], n_neg) + rng.sample(analysed[(cat, 1)], 400 - n_neg)
+            truth[cat] = n_neg / 400
+        store = open_store(sqlite_url(tmp / f"draw{d}.db"), sqlite_synchronous="OFF")
+        for k in range(0, len(items), 512):
+            store.save_batch([(_stored(c, a), a) for c, a in items[k : k + 512]])
+        for cfg, got in ((IndexConfig(), rhos), (old, before)):
+            views = SkuExperience(InsightsStore(store.engine), cfg).ranked(since, until, None, 1, best_first=True)
+            got.append(spearmanr([v.index for v in views], [-truth[v.sku_id] for v in views]).statistic)
+        store.close()
+    out = {}
+    for name, got in (("index", rhos), ("before_0007_weights_0.5_0.3_0_0.2", before)):
+        out[name] = {"draws": n_draws, "median": statistics.median(got), "mean": statistics.fmean(got),
+                     "share_at_least_0_9": sum(r >= 0.9 for r in got) / n_draws, "spearman": got}
+        print(f"{n_draws} random share assignments through the store, {name}: Spearman median "
+              f"{out[name]['median']:.3f}, mean {out[name]['mean']:.3f}, >= 0.9 in {out[name]['share_at_least_0_9']:.0%} of draws")
+    return out
+
+
+def _stored(conv: Conversation, analysis) -> Conversation:  # noqa: ANN001
+    """The conversation as ingest stores it: its redacted text."""
+    return Conversation(conv.conversation_id, [Turn(Role.CUSTOMER, analysis.turns[0].text, T0)], sku_ids=conv.sku_ids,
+                        started_at=T0, attributes=conv.attributes)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--per-category", type=int, default=1500)
+    ap.add_argument("--draws", type=int, default=40, help="random share assignments for 1c (0: skip)")
     args = ap.parse_args()
     rows = sample(args.per_category)
     since, until = T0 - timedelta(days=1), T0 + timedelta(days=3)
@@ -137,6 +187,8 @@ def main() -> None:
             f"{v.sku_id} {v.index:.1f} ({target[v.sku_id]:.0%})" for v in views_b))
         print(f"Spearman(index, -negative share) = {rho_b:.3f} (target >= 0.9)")
         result["resampled"] = {"spearman": rho_b, "ranking": [{"sku": v.sku_id, "index": v.index, "negative_share": target[v.sku_id]} for v in views_b]}
+        if args.draws:
+            result["draws"] = draws(pools, sorted(truth), args.draws, tmp, since, until)
         # shrinkage: SKUs of 2 / 5 / 20 / 200 reviews inside each category
         skus, counters = [], defaultdict(int)
         for _, cat, _ in rows:

@@ -150,7 +150,8 @@ def _report_skus_and_spikes(chan, url: str, cfg: GeneratorConfig, spike: SpikeSp
     for s in worst.skus:
         print(f"  SKU {s.sku_id} ({s.category}): {s.index:.1f} [{s.index_low:.1f}, {s.index_high:.1f}], "
               f"{s.conversations} conversations, complaints {s.components.raw_complaint_share:.0%}, "
-              f"sentiment {s.components.raw_sentiment:+.2f}, flagged {s.components.flagged_share:.0%}")
+              f"unhappy customers {s.components.raw_negative_share:.0%}, sentiment {s.components.raw_sentiment:+.2f}, "
+              f"flagged {s.components.flagged_share:.0%}")
     signals = insights.ListSignals(ipb.ListSignalsRequest(page_size=20)).signals
     sale = cfg.start + timedelta(days=1)
     on_sale = [x for x in signals if sale <= x.window_start.ToDatetime(tzinfo=UTC) < sale + timedelta(days=1)]

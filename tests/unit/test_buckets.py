@@ -79,17 +79,41 @@ def test_buckets_always_equal_a_recount(store_url: str) -> None:
             current[cid] = args
         store.save_batch(batch)
     expected: dict[tuple[str, datetime], list[int]] = {}
-    for skus, topic, complaint, at, _mean, flagged in current.values():
+    for skus, topic, complaint, at, mean, flagged in current.values():
         keys = ["all", *(f"sku:{s}" for s in skus)]
         if topic is not None:
             keys += [f"topic:{topic}", *(f"sku_topic:{s}|{topic}" for s in skus)]
         for key in keys:
-            cell = expected.setdefault((key, bucket_start(at, 3600)), [0, 0, 0])
+            cell = expected.setdefault((key, bucket_start(at, 3600)), [0, 0, 0, 0])
             cell[0] += 1
             cell[1] += complaint
             cell[2] += flagged
-    got = {k: [r["conversations"], r["complaints"], r["flagged"]] for k, r in rows(store).items()}
+            cell[3] += mean <= -0.3  # an unhappy customer
+    got = {k: [r["conversations"], r["complaints"], r["flagged"], r["negative_customers"]] for k, r in rows(store).items()}
     assert got == expected
+    assert sum(v[3] for v in expected.values()) > 0
+
+
+def test_migration_0007_backfills_unhappy_customers_as_ingest_counts_them(store_url: str) -> None:
+    """A store from before 0007 (the column dropped by a downgrade) gets the same counts from the
+    back-fill as ingest gives, for every subject and bucket, including day-wide buckets."""
+    from voc_service.store.buckets import rebuild
+    from voc_service.store.migrate import alembic_config, upgrade
+    from alembic import command
+
+    rng = random.Random(11)
+    store = open_store(store_url)
+    store.save_batch([
+        item(f"c{i}", rng.sample(["A", "B", "C"], rng.randint(0, 2)), rng.choice([None, -1, 2]), False,
+             T0 + timedelta(hours=rng.randint(0, 60)), rng.choice([-0.9, -0.3, -0.29, 0.5]))
+        for i in range(40)
+    ])
+    rebuild(store.engine, 86400)
+    before = {k: r["negative_customers"] for k, r in rows(store).items()}
+    assert sum(before.values()) > 0 and len(set(before.values())) > 1
+    command.downgrade(alembic_config(store.engine), "0006")
+    upgrade(store.engine)
+    assert {k: r["negative_customers"] for k, r in rows(store).items()} == before
 
 
 def test_rebuild_with_another_width_recounts_everything(store_url: str) -> None:

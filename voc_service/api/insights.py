@@ -294,6 +294,7 @@ def _sku_pb(v: SkuView) -> pb.SkuExperience:
         conversations=v.conversations, complaints=v.complaints, prior_index=v.prior_index,
         components=pb.ExperienceComponents(
             complaint_share=v.complaint_share, raw_complaint_share=v.raw_complaint_share, sentiment=v.sentiment,
-            raw_sentiment=v.raw_sentiment, flagged_share=v.flagged_share,
+            raw_sentiment=v.raw_sentiment, flagged_share=v.flagged_share, negative_share=v.negative_share,
+            raw_negative_share=v.raw_negative_share,
         ),
     )

@@ -24,8 +24,8 @@ from voc_service.store.schema import analyses, conversation_skus, findings
 FINDING_COLUMNS = ("conversation_id", "rule_id", "rule_version", "severity", "agent_id", "occurred_at",
                    "qa_score", "flagged", "complaint", "topic_id", "sku_ids")
 INDEX_COLUMNS = ("window_start", "window_end", "sku_id", "category", "index", "low", "high", "complaint_share",
-                 "raw_complaint_share", "sentiment", "raw_sentiment", "flagged_share", "conversations",
-                 "complaints", "prior_index")
+                 "raw_complaint_share", "sentiment", "raw_sentiment", "flagged_share", "negative_share",
+                 "raw_negative_share", "conversations", "complaints", "prior_index")
 
 
 def export_findings(engine: Engine, out: str, page: int = 20000) -> int:
@@ -74,7 +74,8 @@ def index_rows(engine: Engine, since: datetime, until: datetime, prior_conversat
         {"window_start": since, "window_end": until, "sku_id": v.sku_id, "category": v.category, "index": v.index,
          "low": v.low, "high": v.high, "complaint_share": v.complaint_share,
          "raw_complaint_share": v.raw_complaint_share, "sentiment": v.sentiment, "raw_sentiment": v.raw_sentiment,
-         "flagged_share": v.flagged_share, "conversations": v.conversations, "complaints": v.complaints,
+         "flagged_share": v.flagged_share, "negative_share": v.negative_share,
+         "raw_negative_share": v.raw_negative_share, "conversations": v.conversations, "complaints": v.complaints,
          "prior_index": v.prior_index}
         for v in views
     ]
@@ -96,7 +97,7 @@ def write_indices(rows: list[dict], out: str) -> int:
         ("window_start", pa.timestamp("us", tz="UTC")), ("window_end", pa.timestamp("us", tz="UTC")),
         ("sku_id", pa.string()), ("category", pa.string()),
         *[(c, pa.float64()) for c in ("index", "low", "high", "complaint_share", "raw_complaint_share", "sentiment",
-                                     "raw_sentiment", "flagged_share")],
+                                     "raw_sentiment", "flagged_share", "negative_share", "raw_negative_share")],
         ("conversations", pa.int64()), ("complaints", pa.int64()), ("prior_index", pa.float64()),
     ])
     pq.write_table(pa.table({c: [r[c] for r in rows] for c in INDEX_COLUMNS}, schema=schema), out)

@@ -19,6 +19,13 @@ from voc_service.domain import ConversationAnalysis, Role, SentimentLabel
 # Buckets are aligned to Beijing time (UTC+8), the platform's business day: with a width of one
 # day a bucket is a calendar day there, not 08:00 to 08:00.
 ALIGN_OFFSET = timedelta(hours=8)
+
+# A customer whose mean turn sentiment is at or below this left unhappy: the buckets count these
+# conversations (`negative_customers`) for the experience index. A share of unhappy customers
+# ranks products more robustly than the mean score, which a few very negative or very positive
+# turns pull around (docs/insights.md). Changing it needs a rebuild of the buckets
+# (`pipelines/rebuild_buckets.py`); migration 0007 back-filled the counts with this value.
+NEGATIVE_CUSTOMER = -0.3
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -47,6 +54,7 @@ class Counts:
     sentiment_sum: float = 0.0
     sentiment_sq_sum: float = 0.0  # for the spread of sentiment (index confidence intervals)
     sentiment_n: int = 0
+    negative_customers: int = 0  # conversations whose customer mean sentiment <= NEGATIVE_CUSTOMER
     satisfaction_sum: float = 0.0
     qa_score_sum: float = 0.0
     qa_n: int = 0
@@ -60,6 +68,7 @@ class Counts:
             self.sentiment_sum += sign * c.sentiment
             self.sentiment_sq_sum += sign * c.sentiment * c.sentiment
             self.sentiment_n += sign
+            self.negative_customers += sign * (c.sentiment <= NEGATIVE_CUSTOMER)
             self.satisfaction_sum += sign * (c.satisfaction or 0.0)
         if c.qa_score is not None:
             self.qa_score_sum += sign * c.qa_score

@@ -24,6 +24,8 @@ class SkuView:
     sentiment: float
     raw_sentiment: float
     flagged_share: float
+    negative_share: float
+    raw_negative_share: float
     conversations: int
     complaints: int
     prior_index: float
@@ -99,5 +101,5 @@ def _view(row: dict, e: Experience, base: np.ndarray, i: int) -> SkuView:
     return SkuView(
         row["sku_id"], row["category"], float(e.index[i]), float(e.low[i]), float(e.high[i]),
         float(e.complaint_share[i]), float(e.raw_complaint_share[i]), float(e.sentiment[i]), float(e.raw_sentiment[i]),
-        float(e.flagged_share[i]), int(row["conversations"]), int(row["complaints"]), float(base[i]),
+        float(e.flagged_share[i]), float(e.negative_share[i]), float(e.raw_negative_share[i]), int(row["conversations"]), int(row["complaints"]), float(base[i]),
     )

@@ -194,6 +194,7 @@ buckets = sa.Table(
     sa.Column("sentiment_sum", sa.Float, nullable=False, server_default="0"),
     sa.Column("sentiment_sq_sum", sa.Float, nullable=False, server_default="0"),
     sa.Column("sentiment_n", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("negative_customers", sa.Integer, nullable=False, server_default="0"),  # migration 0007
     sa.Column("satisfaction_sum", sa.Float, nullable=False, server_default="0"),
     sa.Column("qa_score_sum", sa.Float, nullable=False, server_default="0"),
     sa.Column("qa_n", sa.Integer, nullable=False, server_default="0"),

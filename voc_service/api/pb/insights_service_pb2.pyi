@@ -187,18 +187,22 @@ class GetSkuExperienceRequest(_message.Message):
     def __init__(self, sku_id: _Optional[str] = ..., window: _Optional[_Union[Window, _Mapping]] = ..., topic_limit: _Optional[int] = ...) -> None: ...
 
 class ExperienceComponents(_message.Message):
-    __slots__ = ("complaint_share", "raw_complaint_share", "sentiment", "raw_sentiment", "flagged_share")
+    __slots__ = ("complaint_share", "raw_complaint_share", "sentiment", "raw_sentiment", "flagged_share", "negative_share", "raw_negative_share")
     COMPLAINT_SHARE_FIELD_NUMBER: _ClassVar[int]
     RAW_COMPLAINT_SHARE_FIELD_NUMBER: _ClassVar[int]
     SENTIMENT_FIELD_NUMBER: _ClassVar[int]
     RAW_SENTIMENT_FIELD_NUMBER: _ClassVar[int]
     FLAGGED_SHARE_FIELD_NUMBER: _ClassVar[int]
+    NEGATIVE_SHARE_FIELD_NUMBER: _ClassVar[int]
+    RAW_NEGATIVE_SHARE_FIELD_NUMBER: _ClassVar[int]
     complaint_share: float
     raw_complaint_share: float
     sentiment: float
     raw_sentiment: float
     flagged_share: float
-    def __init__(self, complaint_share: _Optional[float] = ..., raw_complaint_share: _Optional[float] = ..., sentiment: _Optional[float] = ..., raw_sentiment: _Optional[float] = ..., flagged_share: _Optional[float] = ...) -> None: ...
+    negative_share: float
+    raw_negative_share: float
+    def __init__(self, complaint_share: _Optional[float] = ..., raw_complaint_share: _Optional[float] = ..., sentiment: _Optional[float] = ..., raw_sentiment: _Optional[float] = ..., flagged_share: _Optional[float] = ..., negative_share: _Optional[float] = ..., raw_negative_share: _Optional[float] = ...) -> None: ...
 
 class IndexPoint(_message.Message):
     __slots__ = ("start", "index", "conversations", "complaints")
