@@ -52,9 +52,12 @@ def test_replay_finds_the_incident_once_with_evidence_and_nothing_on_the_sale_da
     results = detector.replay(START, START + timedelta(days=12))
     signals = SignalStore(store.engine).list(limit=100)
     opened = sorted((s.opened_bucket, s.subject) for s in signals)
-    # the incident: SKU A, its complaint topic and the pair, all in the first spike hour
-    assert opened and {b for b, _ in opened} == {SPIKE}, opened
-    assert {s for _, s in opened} <= {"sku:A", "topic:1", "sku_topic:A|1"} and "sku:A" in {s for _, s in opened}
+    # the incident: SKU A in its first hour; the pair (score 5.1 in that hour: at the edge) and
+    # its complaint topic (diluted by B's normal traffic: judged against everyone's) from the
+    # sums of its first hours; all within the incident, one signal per subject
+    assert (SPIKE, "sku:A") in opened, opened
+    assert all(SPIKE <= b < SPIKE + timedelta(hours=3) for b, _ in opened), opened
+    assert {s for _, s in opened} <= {"sku:A", "topic:1", "sku_topic:A|1"} and len({s for _, s in opened}) == len(opened)
     sku_a = next(s for s in signals if s.subject == "sku:A")
     assert sku_a.status == "resolved" and SPIKE + timedelta(hours=3) <= sku_a.resolved_bucket <= SPIKE + timedelta(hours=8)
     assert sku_a.evidence and set(sku_a.evidence) <= spike_ids
@@ -162,7 +165,8 @@ def test_replay_job_judges_a_backfilled_period(store_url: str, capsys) -> None: 
     spec.loader.exec_module(job)  # type: ignore[union-attr]
     assert job.main(["--store", url, "--since", START.isoformat(), "--until", (START + timedelta(days=10)).isoformat()]) == 0
     assert "judged 240 buckets" in capsys.readouterr().out
-    assert {s.opened_bucket for s in SignalStore(open_store(url).engine).list(limit=50)} == {SPIKE}
+    opened = {s.opened_bucket for s in SignalStore(open_store(url).engine).list(limit=50)}
+    assert SPIKE in opened and all(SPIKE <= b < SPIKE + timedelta(hours=3) for b in opened), opened
 
 
 def test_a_slow_spike_on_a_small_sku_opens_on_its_window_sum(store_url: str, backend: str, tmp_path: Path) -> None:
@@ -195,3 +199,30 @@ def test_a_slow_spike_on_a_small_sku_opens_on_its_window_sum(store_url: str, bac
         (sig,) = opened(other, [1, 2, 4])
     assert sig.opened_bucket == start + timedelta(hours=1) and (sig.observed, round(sig.expected)) == (10, 2)
     assert set(sig.evidence) <= spike_ids and {e.split("-")[1] for e in sig.evidence} == {str(8 * 24 + 6), str(8 * 24 + 7)}
+
+
+def test_a_topic_whose_volume_rises_is_a_spike_even_when_its_share_cannot(store_url: str) -> None:
+    """Topic 5 is a complaint subject (every conversation about it is a complaint: its share
+    within itself is always 100 %). An incident brings four times its usual conversations among
+    the same traffic: judged against everyone's traffic it opens at once; the sale day, with
+    three times the traffic of everything, does not open it. Judged on its own conversations
+    (before), no incident could ever move it."""
+    rng = random.Random(9)
+    incident = START + timedelta(days=8, hours=6)
+    batch = []
+    for h in range(9 * 24):
+        at = START + timedelta(hours=h)
+        traffic = 3 if SALE <= at < SALE + timedelta(days=1) else 1
+        spiking = incident <= at < incident + timedelta(hours=3)
+        for k in range(rng.randint(90, 110) * traffic):
+            batch.append(analysed_item(f"o-{h}-{k}", [f"S{k % 20}"], topic=2, complaint=rng.random() < 0.05, at=at))
+        for k in range(rng.randint(2, 4) * traffic * (4 if spiking else 1)):
+            batch.append(analysed_item(f"t-{h}-{k}", [f"S{k % 20}"], topic=5, complaint=True, at=at))
+    store = open_store(store_url)
+    store.save_batch(batch)
+    signals = SignalStore(store.engine)
+    SpikeDetector.from_settings(signals, Settings(spike_history_days=7), lambda: None).replay(START, START + timedelta(days=9))
+    got = [(s.subject, s.opened_bucket) for s in signals.list(limit=50)]
+    topic = [b for subject, b in got if subject == "topic:5"]
+    assert topic and incident <= topic[0] < incident + timedelta(hours=3), got
+    assert not any(SALE <= b < SALE + timedelta(days=1) for _s, b in got), got

@@ -152,3 +152,51 @@ def test_beta_binomial_tail_is_exact_also_where_scipy_sf_cancels() -> None:
     big = _beta_binomial_score(np.array([700.0]), np.array([2000.0]), np.array([0.3]), np.array([0.01]))
     direct = -_betabinom_tail(np.array([700.0]), np.array([2000.0]), np.array([0.3 * 99]), np.array([0.7 * 99])) / np.log(10)
     assert big[0] == pytest.approx(direct[0], abs=1e-6) and big[0] > 0.5
+
+
+def test_own_hour_factors_follow_a_subject_that_peaks_at_night_and_spare_thin_ones() -> None:
+    from voc_service.insights.spikes import own_hour_factors
+
+    L, per_day = 24 * 14, 24
+    phase = np.arange(L) % per_day
+    n = np.full((2, L), 1000.0)
+    c = np.zeros((2, L))
+    c[0] = np.where(phase < 4, 90.0, 30.0)  # busy topic: three times its rate from 00:00 to 04:00
+    c[1, ::50] = 1.0  # thin: a complaint every two days
+    base = np.ones(L)
+    f, now = own_hour_factors(c, n, np.ones_like(c, dtype=bool), base, 1.0, phase, 2)
+    assert f[0, 2] / f[0, 12] == pytest.approx(3.0, rel=0.1) and now[0] == pytest.approx(f[0, 2])
+    assert np.all(np.abs(f[1] - 1.0) < 0.05)  # seven complaints in two weeks: everyone's profile
+
+
+def test_a_topic_that_always_peaks_at_night_is_no_spike_but_its_afternoon_jump_is(tmp_path) -> None:  # noqa: ANN001
+    """Against everyone's traffic, a topic of late follow-ups has three times its daytime rate
+    every night: its own time-of-day profile expects that (everyone's profile, flat here, would
+    open a signal every night); five times its rate for two afternoon hours is a spike."""
+    from datetime import UTC, datetime, timedelta
+
+    from conftest import analysed_item
+
+    from voc_service.config import Settings
+    from voc_service.insights.detection import SpikeDetector
+    from voc_service.store import open_store
+    from voc_service.store.signals import SignalStore
+
+    rng = np.random.default_rng(8)
+    start = datetime(2026, 11, 1, 16, tzinfo=UTC)  # 00:00 Beijing
+    jump = start + timedelta(days=9, hours=15)  # 15:00 Beijing on day 9
+    batch = []
+    for h in range(10 * 24):
+        at = start + timedelta(hours=h)
+        night = h % 24 < 5
+        for k in range(100):
+            batch.append(analysed_item(f"o-{h}-{k}", [f"S{k % 10}"], topic=2, complaint=k < 5, at=at))
+        base = 12 if night else 4
+        for k in range(int(rng.poisson(base * (5 if jump <= at < jump + timedelta(hours=2) else 1)))):
+            batch.append(analysed_item(f"t-{h}-{k}", [f"S{k % 10}"], topic=7, complaint=True, at=at))
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    store.save_batch(batch)
+    signals = SignalStore(store.engine)
+    SpikeDetector.from_settings(signals, Settings(spike_history_days=7), lambda: None).replay(start, start + timedelta(days=10))
+    topic = [s.opened_bucket for s in signals.list(limit=50) if s.subject == "topic:7"]
+    assert topic and all(jump <= b < jump + timedelta(hours=2) for b in topic), topic

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import stats
 
-from voc_service.insights.spikes import RateHistory, SignalState, SpikeConfig, judge_rate, step
+from voc_service.insights.spikes import RateHistory, SignalState, SpikeConfig, judge_rate, own_hour_factors, step
 from voc_service.store.signals import JobClaim, LeaseLost, SignalRow, SignalStore, lease_holder
 from voc_service.topics.model import TopicModel
 
@@ -120,11 +120,12 @@ class SpikeDetector:
         total_n = sum(n for _s, _c, n in everyone)
         share = sum(c for _s, c, _n in everyone) / total_n if total_n else 0.0
         now_c = np.array([subjects[k].complaints for k in keys])
-        now_n = np.array([subjects[k].conversations for k in keys])
-        judged = judge_rate(h, now_c, now_n, cfg, prior_share=share, now_factor=now_factor)
+        now_n = np.array([subjects[k].conversations for k in keys], dtype=float)
+        young = self._young_new_topics(keys, subjects, new_topics, h)  # before h.n is exposure
+        prior, now_factors = self._expose(keys, subjects, h, now_n, share, now_factor, since, bucket)
+        judged = judge_rate(h, now_c, now_n, cfg, prior_share=prior, now_factor=now_factors)
         scores = judged.score
         o_score, o_obs, o_exp, o_win = (a.copy() for a in judged.opening(now_c))
-        young = self._young_new_topics(keys, subjects, new_topics, h)
         for i, k in enumerate(keys):
             if k in young:  # a new topic: growth against its own short history, not a share
                 mean = h.c[i].sum() / max(1.0, young[k])
@@ -183,6 +184,72 @@ class SpikeDetector:
                 if lo < hi:
                     skip[col[key], lo:hi] = True
         return RateHistory(c, n, np.ones(L), skip)
+
+    def _expose(
+        self, keys: list[str], subjects: dict[str, _Subject], h: RateHistory, now_n: np.ndarray,
+        share: float, now_factor: float, since: datetime, bucket: datetime,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Judge topics against all traffic and SKU x topic pairs against their SKU's traffic
+        (in place: ``h.n``, ``h.factor`` and ``now_n`` of those rows); returns each subject's
+        prior share and time-of-day factor of the judged bucket.
+
+        A topic's conversations are not its exposure but its symptom: an incident brings
+        conversations ABOUT the topic, nearly every one a complaint, so the complaint share
+        within the topic hardly moves while its volume doubles. Against the traffic that exposes
+        it (everyone for a topic, the SKU's customers for a pair) the rise is plain, and a sale
+        day that doubles that traffic still expects twice the complaints. A SKU's own
+        conversations stay its exposure: a SKU promoted on the home page gets more conversations
+        without a defect. A topic or pair with less than ``min_history`` buckets of its own
+        history (a SKU's first conversations about a subject) is judged on its own conversations
+        with the global prior, as a SKU is: its rate among the SKU's customers is not known yet,
+        its share within itself is what every pair of the topic has. Exposed subjects get their
+        own long-run rate as the prior (their history is long by then), and their topic's own
+        time-of-day profile: a topic of follow-ups on broken promises peaks at night however
+        quiet the night's traffic is (``spikes.own_hour_factors``; a pair takes its topic's)."""
+        prior = np.full(len(keys), share)
+        now_factors = np.full(len(keys), now_factor)
+        parent: dict[int, str] = {}
+        for i, k in enumerate(keys):
+            s = subjects[k]
+            if s.kind not in ("topic", "sku_topic"):
+                continue
+            active = np.flatnonzero(h.n[i])
+            if len(active) and h.n.shape[1] - active[0] >= self.cfg.min_history:
+                parent[i] = "all" if s.kind == "topic" else f"sku:{s.sku_id}"
+        if not parent:
+            return prior, now_factors
+        topic_of = {i: f"topic:{subjects[keys[i]].topic_id}" for i in parent}
+        reads = sorted(set(parent.values()) | {"all"} | set(topic_of.values()))
+        ph = self._history(reads, {}, since, bucket)
+        row = {p: j for j, p in enumerate(reads)}
+        current = self.store.counts_of(sorted(set(parent.values())), bucket)
+        for i, p in parent.items():
+            h.n[i] = ph.n[row[p]]
+            now_n[i] = current.get(p, (0, 0))[1]
+            prior[i] = h.c[i].sum() / max(h.n[i].sum(), 1.0)
+        phases = self._phases(since, bucket)
+        if phases is None:  # buckets of a day or more: no time of day
+            return prior, now_factors
+        topics = sorted(set(topic_of.values()))
+        t_rows = [row[t] for t in topics]
+        all_n = np.repeat(ph.n[row["all"]][None, :], len(topics), axis=0)
+        factors, now_f = own_hour_factors(
+            ph.c[t_rows], all_n, np.ones_like(all_n, dtype=bool), h.factor, now_factor, *phases
+        )
+        h.factor = np.repeat(h.factor[None, :], len(keys), axis=0)
+        for i in parent:
+            j = topics.index(topic_of[i])
+            h.factor[i], now_factors[i] = factors[j], now_f[j]
+        return prior, now_factors
+
+    def _phases(self, since: datetime, bucket: datetime) -> tuple[np.ndarray, int] | None:
+        """Phase of the day of each history column and of ``bucket`` (None for day-wide buckets)."""
+        L, width = self.cfg.history, int(self.width.total_seconds())
+        if 86400 % width or width >= 86400:
+            return None
+        per_day = 86400 // width
+        now = int(((bucket - since) / self.width + _phase0(since, width)) % per_day)
+        return (np.arange(L) + round(_phase0(since, width))) % per_day, now
 
     def _hour_factors(self, rows: list[tuple[datetime, int, int]], since: datetime, bucket: datetime) -> tuple[np.ndarray, float]:
         """Complaint share by hour of the (Beijing) day relative to the all-day share, from the

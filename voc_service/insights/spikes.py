@@ -223,8 +223,9 @@ def _over_dispersion(obs: np.ndarray, fitted: np.ndarray) -> np.ndarray:
 @dataclass(slots=True)
 class RateHistory:
     """A subject's history for rate mode, dense (oldest first): complaints ``c`` and conversations
-    ``n`` per bucket [S, L]; ``factor`` [L] the expected share of each bucket relative to the
-    all-hours share (time of day: night shoppers complain more, and everyone's night does);
+    ``n`` per bucket [S, L]; ``factor`` [L] (or [S, L], one profile per subject) the expected
+    share of each bucket relative to the all-hours share (time of day: night shoppers complain
+    more, and everyone's night does);
     ``skip`` [S, L] buckets that are not normal for the subject (its own past incidents)."""
 
     c: np.ndarray
@@ -240,7 +241,7 @@ class RateHistory:
 
 def judge_rate(
     h: RateHistory, now: np.ndarray, now_total: np.ndarray, cfg: SpikeConfig,
-    prior_share: np.ndarray | float | None = None, now_factor: float = 1.0,
+    prior_share: np.ndarray | float | None = None, now_factor: np.ndarray | float = 1.0,
 ) -> Judgement:
     """Rate mode: expected = conversations now x the subject's complaint share (over its normal
     history, shrunk toward ``prior_share``) x the time-of-day factor now. Robust: the subject's
@@ -256,17 +257,18 @@ def judge_rate(
     now = np.asarray(now, dtype=float)
     n_now = np.asarray(now_total, dtype=float)
     lag = max(cfg.windows) - 1
-    expected_base = h.n * h.factor[None, :]
+    factor = h.factor if h.factor.ndim == 2 else h.factor[None, :]
+    expected_base = h.n * factor
     keep = ~h.skip
     if 0 < lag < keep.shape[1]:
         keep = keep.copy()
         keep[:, -lag:] = False
     share = _share(h.c, expected_base, keep, cfg, prior_share)
     mu = expected_base * share[:, None]
-    sd = np.sqrt(np.maximum(mu * (1 - np.minimum(h.factor[None, :] * share[:, None], 0.99)), 1e-9))
+    sd = np.sqrt(np.maximum(mu * (1 - np.minimum(factor * share[:, None], 0.99)), 1e-9))
     keep &= h.c <= mu + 3 * sd + 1  # one trimming pass: outlying buckets are not "normal"
     share = _share(h.c, expected_base, keep, cfg, prior_share)
-    p = np.clip(share[:, None] * h.factor[None, :], 1e-6, 0.99)
+    p = np.clip(share[:, None] * factor, 1e-6, 0.99)
     mu = h.n * p
     q = p * (1 - p)
     resid = np.where(keep, (h.c - mu) ** 2 - h.n * q, 0.0).sum(axis=1)
@@ -302,6 +304,29 @@ def judge_rate(
         best[i], win[i], w_obs[i], w_exp[i] = sc[better], w, obs[i], exp[i]
     out.window, out.window_score, out.window_observed, out.window_expected = win, best, w_obs, w_exp
     return out
+
+
+def own_hour_factors(
+    c: np.ndarray, n: np.ndarray, keep: np.ndarray, base: np.ndarray, base_now: float,
+    phase: np.ndarray, now_phase: int, pseudo: float = 50.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each subject's own time-of-day profile on top of ``base`` [L] (everyone's): per phase of
+    the day, its complaints in the normal history against what ``base`` expected there, shrunk
+    toward 1 with ``pseudo`` complaints' weight (a thin subject keeps everyone's profile).
+    Returns the factors [S, L] and the factor of the judged bucket [S]. ``phase`` [L] is each
+    column's phase, ``now_phase`` the judged bucket's."""
+    per_day = int(phase.max()) + 1 if phase.size else 1
+    base_rate = np.where(keep, n * base[None, :], 0.0)
+    got = np.where(keep, c, 0.0)
+    rate = got.sum(axis=1) / np.maximum(base_rate.sum(axis=1), 1e-9)
+    observed = np.zeros((c.shape[0], per_day))
+    expected = np.zeros((c.shape[0], per_day))
+    for k in range(per_day):
+        cols = phase == k
+        observed[:, k] = got[:, cols].sum(axis=1)
+        expected[:, k] = rate * base_rate[:, cols].sum(axis=1)
+    adjust = (observed + pseudo) / (expected + pseudo)
+    return base[None, :] * adjust[:, phase], base_now * adjust[:, now_phase]
 
 
 def _window_dispersion(c: np.ndarray, n: np.ndarray, mu: np.ndarray, keep: np.ndarray, w: int) -> np.ndarray | None:
