@@ -223,3 +223,5 @@ def test_export_findings_and_indices_to_parquet(in_order, tmp_path: Path) -> Non
     indices = pq.read_table(out_i)
     assert indices.num_rows == n_skus
     assert all(0 <= v <= 100 for v in indices.column("index").to_pylist())
+    unhappy = indices.column("raw_negative_share").to_pylist()
+    assert all(0 <= v <= 1 for v in unhappy + indices.column("negative_share").to_pylist()) and max(unhappy) > 0
