@@ -164,7 +164,7 @@ def test_own_hour_factors_follow_a_subject_that_peaks_at_night_and_spare_thin_on
     c[0] = np.where(phase < 4, 90.0, 30.0)  # busy topic: three times its rate from 00:00 to 04:00
     c[1, ::50] = 1.0  # thin: a complaint every two days
     base = np.ones(L)
-    f, now = own_hour_factors(c, n, np.ones_like(c, dtype=bool), base, 1.0, phase, 2)
+    f, now = own_hour_factors(c, n, base, 1.0, phase, 2)
     assert f[0, 2] / f[0, 12] == pytest.approx(3.0, rel=0.1) and now[0] == pytest.approx(f[0, 2])
     assert np.all(np.abs(f[1] - 1.0) < 0.05)  # seven complaints in two weeks: everyone's profile
 

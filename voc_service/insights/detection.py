@@ -116,13 +116,14 @@ class SpikeDetector:
         keys = sorted(subjects)
         windows = self.store.incident_windows(keys)
         h = self._history(keys, windows, since, bucket)
-        h.factor, now_factor = self._hour_factors(everyone, since, bucket)
-        total_n = sum(n for _s, _c, n in everyone)
-        share = sum(c for _s, c, _n in everyone) / total_n if total_n else 0.0
+        all_c, all_n = self._dense(everyone, since)
+        phases = self._phases(since, bucket)
+        h.factor, now_factor = _hour_factors(all_c, all_n, phases)
+        share = all_c.sum() / all_n.sum() if all_n.sum() else 0.0
         now_c = np.array([subjects[k].complaints for k in keys])
         now_n = np.array([subjects[k].conversations for k in keys], dtype=float)
         young = self._young_new_topics(keys, subjects, new_topics, h)  # before h.n is exposure
-        prior, now_factors = self._expose(keys, subjects, h, now_n, share, now_factor, since, bucket)
+        prior, now_factors = self._expose(keys, subjects, h, now_n, share, now_factor, all_n, phases, bucket)
         judged = judge_rate(h, now_c, now_n, cfg, prior_share=prior, now_factor=now_factors)
         scores = judged.score
         o_score, o_obs, o_exp, o_win = (a.copy() for a in judged.opening(now_c))
@@ -174,10 +175,7 @@ class SpikeDetector:
             return int((t - since) / self.width)
 
         for key, items in self.store.history(keys, since, bucket).items():
-            for start, cc, nn in items:
-                j = index(start)
-                if 0 <= j < L:
-                    c[col[key], j], n[col[key], j] = cc, nn
+            c[col[key]], n[col[key]] = self._dense(items, since)
         for key, spans in windows.items():
             for opened, last in spans:
                 lo, hi = max(0, index(opened)), min(L, index(last) + 1)
@@ -185,9 +183,20 @@ class SpikeDetector:
                     skip[col[key], lo:hi] = True
         return RateHistory(c, n, np.ones(L), skip)
 
+    def _dense(self, items: list[tuple[datetime, int, int]], since: datetime) -> tuple[np.ndarray, np.ndarray]:
+        """One subject's (start, complaints, conversations) rows as dense arrays [L], oldest first."""
+        L = self.cfg.history
+        c, n = np.zeros(L), np.zeros(L)
+        for start, cc, nn in items:
+            j = int((start - since) / self.width)
+            if 0 <= j < L:
+                c[j], n[j] = cc, nn
+        return c, n
+
     def _expose(
         self, keys: list[str], subjects: dict[str, _Subject], h: RateHistory, now_n: np.ndarray,
-        share: float, now_factor: float, since: datetime, bucket: datetime,
+        share: float, now_factor: float, traffic: np.ndarray, phases: tuple[np.ndarray, int] | None,
+        bucket: datetime,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Judge topics against everyone's traffic (in place: ``h.n``, ``h.factor`` and ``now_n``
         of their rows); returns each subject's prior share and time-of-day factor now.
@@ -212,20 +221,17 @@ class SpikeDetector:
         ]
         if not rows:
             return prior, now_factors
-        traffic = self._history(["all"], {}, since, bucket).n[0]
         now_all = self.store.counts_of(["all"], bucket).get("all", (0, 0))[1]
         for i in rows:
             h.n[i] = traffic
             now_n[i] = now_all
             prior[i] = h.c[i].sum() / max(traffic.sum(), 1.0)
-        phases = self._phases(since, bucket)
         if phases is None:  # buckets of a day or more: no time of day
             return prior, now_factors
         # every bucket counts for the profile, past signals too: a topic that "spikes" every night
         # until its profile has learnt the night must not have those nights masked out of it
         # (masked, the false signals on the generated bench rose from 16 to 22-24 per seed)
-        every = np.ones((len(rows), h.c.shape[1]), dtype=bool)
-        factors, now_f = own_hour_factors(h.c[rows], h.n[rows], every, h.factor, now_factor, *phases)
+        factors, now_f = own_hour_factors(h.c[rows], h.n[rows], h.factor, now_factor, *phases)
         h.factor = np.repeat(h.factor[None, :], len(keys), axis=0)
         h.factor[rows], now_factors[rows] = factors, now_f
         return prior, now_factors
@@ -238,26 +244,6 @@ class SpikeDetector:
         per_day = 86400 // width
         now = int(((bucket - since) / self.width + _phase0(since, width)) % per_day)
         return (np.arange(L) + round(_phase0(since, width))) % per_day, now
-
-    def _hour_factors(self, rows: list[tuple[datetime, int, int]], since: datetime, bucket: datetime) -> tuple[np.ndarray, float]:
-        """Complaint share by hour of the (Beijing) day relative to the all-day share, from the
-        "all" subject (so every subject shares one well-estimated profile), shrunk toward 1 with
-        200 conversations' weight. Buckets of a day or more have no hour of day: factor 1."""
-        L, width = self.cfg.history, int(self.width.total_seconds())
-        if 86400 % width or width >= 86400:
-            return np.ones(L), 1.0
-        per_day = 86400 // width
-        phase = lambda t: int(((t - since) / self.width + _phase0(since, width)) % per_day)  # noqa: E731
-        c, n = np.zeros(per_day), np.zeros(per_day)
-        for start, cc, nn in rows:
-            c[phase(start)] += cc
-            n[phase(start)] += nn
-        total = c.sum() / n.sum() if n.sum() else 0.0
-        if total <= 0:
-            return np.ones(L), 1.0
-        by_phase = (c + 200 * total) / (n + 200) / total
-        cols = (np.arange(L) + round(_phase0(since, width))) % per_day
-        return by_phase[cols], float(by_phase[phase(bucket)])
 
     def _young_new_topics(
         self, keys: list[str], subjects: dict[str, _Subject], new_topics: set[int], h: RateHistory
@@ -354,6 +340,24 @@ class SpikeDetector:
                 break
             bucket += self.width
         return out
+
+
+def _hour_factors(c: np.ndarray, n: np.ndarray, phases: tuple[np.ndarray, int] | None) -> tuple[np.ndarray, float]:
+    """Complaint share by phase of the (Beijing) day relative to the all-day share, from the
+    "all" subject's dense history ``c``, ``n`` (so every subject shares one well-estimated
+    profile), shrunk toward 1 with 200 conversations' weight; and the factor of the judged
+    bucket. Buckets of a day or more (``phases`` None) have no hour of day: factor 1."""
+    if phases is None:
+        return np.ones(len(c)), 1.0
+    cols, now = phases
+    per_day = max(int(cols.max()), now) + 1
+    c_ph = np.bincount(cols, weights=c, minlength=per_day)
+    n_ph = np.bincount(cols, weights=n, minlength=per_day)
+    total = c_ph.sum() / n_ph.sum() if n_ph.sum() else 0.0
+    if total <= 0:
+        return np.ones(len(c)), 1.0
+    by_phase = (c_ph + 200 * total) / (n_ph + 200) / total
+    return by_phase[cols], float(by_phase[now])
 
 
 def _phase0(since: datetime, width: int) -> float:

@@ -187,7 +187,6 @@ def _betabinom_tail(x: np.ndarray, n: np.ndarray, a: np.ndarray, b: np.ndarray) 
     order = todo[np.argsort(n[todo] - x[todo], kind="stable")]  # similar widths share a chunk
     lo = 0
     while lo < order.size:
-        width = int(n[order[lo]] - x[order[lo]]) + 1
         hi = lo + 1
         while hi < order.size and (hi - lo + 1) * (int(n[order[hi]] - x[order[hi]]) + 1) <= _DIRECT_CELLS:
             hi += 1
@@ -307,17 +306,17 @@ def judge_rate(
 
 
 def own_hour_factors(
-    c: np.ndarray, n: np.ndarray, keep: np.ndarray, base: np.ndarray, base_now: float,
+    c: np.ndarray, n: np.ndarray, base: np.ndarray, base_now: float,
     phase: np.ndarray, now_phase: int, pseudo: float = 50.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each subject's own time-of-day profile on top of ``base`` [L] (everyone's): per phase of
-    the day, its complaints in the normal history against what ``base`` expected there, shrunk
+    the day, its complaints in the history against what ``base`` expected there, shrunk
     toward 1 with ``pseudo`` complaints' weight (a thin subject keeps everyone's profile).
     Returns the factors [S, L] and the factor of the judged bucket [S]. ``phase`` [L] is each
     column's phase, ``now_phase`` the judged bucket's."""
-    per_day = int(phase.max()) + 1 if phase.size else 1
-    base_rate = np.where(keep, n * base[None, :], 0.0)
-    got = np.where(keep, c, 0.0)
+    per_day = max(int(phase.max()) if phase.size else 0, now_phase) + 1
+    base_rate = n * base[None, :]
+    got = c
     rate = got.sum(axis=1) / np.maximum(base_rate.sum(axis=1), 1e-9)
     observed = np.zeros((c.shape[0], per_day))
     expected = np.zeros((c.shape[0], per_day))
