@@ -146,8 +146,12 @@ def main(argv: list[str] | None = None) -> int:
         if unlabelled is None
         else "online_shopping_10_cats TUNE split: texts unlabelled for self-training, labels for calibration",
     }
+    # the shipped default stays the logistic model: its 0.92 line and the other-domain checks were
+    # measured on it; the factorised learner has not been measured with self-training. It keeps the
+    # lexicon overrides: it serves chat, where 不太满意 matters and review calibration rows say little
+    config = TrainConfig(learner="logistic", C=args.C, rule_overrides=True)
     model, report = train(
-        args.name, corpus, lexicon, TrainConfig(C=args.C), unlabelled=unlabelled, meta=meta, calibration=calibration
+        args.name, corpus, lexicon, config, unlabelled=unlabelled, meta=meta, calibration=calibration
     )
     version = model.save(args.out)
     print(

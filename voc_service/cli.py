@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import IO
 
 from voc_service.config import load_settings
-from voc_service.sentiment.train import TrainConfig
+from voc_service.sentiment.factorised import FactorisedConfig
+from voc_service.sentiment.train import AUTO_FACTORISED_ROWS, LEARNERS, TrainConfig
 
 log = logging.getLogger("voc")
 
@@ -94,8 +95,23 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--name", help="model name recorded in its version (default: the directory name)")
     t.add_argument("--unlabelled", type=Path, help="CSV of unlabelled in-domain text for self-training")
     t.add_argument("--unlabelled-column", help="text column of --unlabelled")
-    t.add_argument("--C", type=float, default=TrainConfig().C, help="inverse regularisation strength")
+    t.add_argument(
+        "--learner",
+        choices=["auto", *sorted(LEARNERS)],
+        default=TrainConfig().learner,
+        help=f"auto (default): factorised from {AUTO_FACTORISED_ROWS:,} labelled rows, else logistic (docs/sentiment.md)",
+    )
+    t.add_argument("--C", type=float, default=TrainConfig().C, help="logistic: inverse regularisation strength")
+    t.add_argument("--epochs", type=int, default=FactorisedConfig().epochs, help="factorised: most epochs")
+    t.add_argument("--seeds", type=int, default=FactorisedConfig().seeds, help="factorised: models averaged")
     t.add_argument("--self-train-rounds", type=int, default=TrainConfig().self_train_rounds)
+    t.add_argument(
+        "--rule-overrides",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="lexicon rules overriding the model on short negated turns; auto: kept unless they cost "
+        "accuracy on the calibration rows",
+    )
     t.set_defaults(func=cmd_sentiment_train)
     e = sentiment.add_parser("eval", help="accuracy, macro-F1, confusion matrix and speed on a labelled CSV")
     e.add_argument("--csv", required=True, type=Path)
@@ -260,8 +276,13 @@ def cmd_sentiment_train(args: argparse.Namespace) -> int:
             args.name,
             args.unlabelled,
             args.unlabelled_column,
-            args.C,
-            args.self_train_rounds,
+            TrainConfig(
+                learner=args.learner,
+                C=args.C,
+                self_train_rounds=args.self_train_rounds,
+                rule_overrides={"auto": None, "on": True, "off": False}[args.rule_overrides],
+                factorised=FactorisedConfig(epochs=args.epochs, seeds=args.seeds),
+            ),
             sys.stdout,
         )
     except ValueError as exc:  # bad CSV, model file or training data: a message, not a traceback

@@ -107,6 +107,7 @@ def test_sentiment_train_then_eval_on_held_out_items(tmp_path: Path) -> None:
     assert trained.returncode == 0, trained.stderr
     info = json.loads(trained.stdout)
     assert info["version"].startswith("my-model@") and info["train_rows"] == 72 and info["neutral_rows"] == 24
+    assert info["learner"] == "logistic"  # auto: too few rows for the factorised learner
     assert (out / "model.json").exists() and (out / "model.npz").exists()
     ev = run("sentiment", "eval", "--csv", str(tmp_path / "test.csv"), "--model", str(out), "--json")
     assert ev.returncode == 0, ev.stderr
@@ -141,6 +142,24 @@ def test_sentiment_commands_report_bad_input_clearly(tmp_path: Path) -> None:
     one.write_text("text,label\n很好,1\n不错,1\n", encoding="utf-8")
     r = run("sentiment", "train", "--csv", str(one), "--out", str(tmp_path / "m"))
     assert r.returncode == 2 and "both negative and positive" in r.stderr
+    r = run("sentiment", "train", "--csv", str(one), "--out", str(tmp_path / "m"), "--learner", "factorised",
+            "--epochs", "0")
+    assert r.returncode == 2 and "epochs must be at least 1" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_sentiment_train_factorised_writes_a_word_pair_model(tmp_path: Path) -> None:
+    _write_csv(tmp_path / "train.csv", ITEMS)
+    out = tmp_path / "fm"
+    trained = run("sentiment", "train", "--csv", str(tmp_path / "train.csv"), "--out", str(out),
+                  "--learner", "factorised", "--epochs", "2")
+    assert trained.returncode == 0, trained.stderr
+    info = json.loads(trained.stdout)
+    assert info["learner"] == "factorised" and 1 <= info["learned"]["epochs"] <= 2
+    doc = json.loads((out / "model.json").read_text("utf-8"))
+    assert doc["format"] == "voc-sentiment-linear/2" and doc["pairs"] is True
+    ev = run("sentiment", "eval", "--csv", str(tmp_path / "train.csv"), "--model", str(out), "--json")
+    assert ev.returncode == 0, ev.stderr
+    assert json.loads(ev.stdout)["model"] == info["version"]
 
 
 def test_spikes_backtest_writes_one_row_per_input_row(tmp_path: Path) -> None:

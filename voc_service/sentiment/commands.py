@@ -40,8 +40,7 @@ def run_train(
     name: str | None,
     unlabelled: Path | None,
     unlabelled_column: str | None,
-    C: float,
-    self_train_rounds: int,
+    config: TrainConfig,
     stdout: TextIO,
 ) -> int:
     base = load_model(resolve_model_dir(settings.sentiment_model))  # lexicon and rules carry over
@@ -52,7 +51,6 @@ def run_train(
     if unlabelled is not None:
         texts = read_texts(unlabelled, unlabelled_column)
         extra = prepare(texts, [0] * len(texts))
-    config = TrainConfig(C=C, self_train_rounds=self_train_rounds)
     model, report = train(
         name or out.name or "custom",
         corpus,
@@ -74,6 +72,9 @@ def run_train(
                 "calibration_rows": report.calibration_rows,
                 "calibration_accuracy": round(report.calibration_accuracy, 4),
                 "neutral_margin": report.neutral_margin,
+                "learner": model.meta["config"]["learner"],
+                "learned": model.meta.get("learned", {}),
+                "rule_overrides": model.rule_overrides,
                 "seconds": round(report.seconds, 1),
                 "use_with": f"VOC_SENTIMENT_MODEL={out}",
             },

@@ -4,8 +4,11 @@ Why linear: on this task a linear model with the right features gets within a fe
 fine-tuned BERT at a hundred times the speed on one CPU core, and it is a pair of plain files
 (`model.json` + `model.npz`) that load without pickle, diff in review, and version by content hash.
 
-    raw = bias + (sum W_hash[char n-grams] + sum w_word[tokens]) / sqrt(#n-grams + #tokens)
+    raw = bias + (sum W_hash[char n-grams] + sum w_word[tokens] [+ sum w_pair[adjacent token pairs]])
+                 / sqrt(#n-grams + #tokens [+ #pairs])
               + lexicon_weights . lexicon_features(tokens)
+
+(the bracketed terms only in models that use word pairs: `voc sentiment train --learner factorised`)
     P(positive) = sigmoid(a * raw + c)                    (a, c: Platt calibration)
 
 The label rule (NEUTRAL is a decision, not rounding) lives in `decide`; docs/sentiment.md.
@@ -30,7 +33,9 @@ from voc_service.domain import SentimentLabel, TurnSentiment
 from voc_service.sentiment.features import CharHasher
 from voc_service.sentiment.lexicon import RuleLexicon, RuleResult, RuleWords
 
-FORMAT = "voc-sentiment-linear/1"
+FORMAT = "voc-sentiment-linear/2"  # /2 added word pairs; /1 files (no pairs) load unchanged
+READABLE_FORMATS = ("voc-sentiment-linear/1", FORMAT)
+PAIR_JOIN = "\x01"  # key of an adjacent token pair: a + PAIR_JOIN + b (never inside a normalised token)
 DEFAULT_MODEL = "default"
 DEFAULT_NEUTRAL_MARGIN = 0.4  # |score| < 0.4, i.e. 0.3 < P(positive) < 0.7
 RULE_MIN = 1.0  # |lexicon verdict| from which a negation / contrast rule overrides the model
@@ -55,6 +60,9 @@ class SentimentModel:
     neutral_margin: float = DEFAULT_NEUTRAL_MARGIN
     meta: dict[str, Any] = field(default_factory=dict)
     version: str = ""  # name@content-hash, set when saved or loaded
+    pair_weights: dict[str, float] = field(default_factory=dict)
+    pairs: bool = False  # pairs count in the normaliser (a trained property: set by the learner)
+    rule_overrides: bool = True  # step 2 of decide_many; training turns it off where it costs accuracy
 
     # ---------------------------------------------------------------- inference
     def raw_scores(
@@ -69,9 +77,14 @@ class SentimentModel:
             rules = [self.lexicon.analyse(tokens) for tokens, _ in items]
         get, bias = self.word_weights.get, self.bias
         w0, w1, w2, w3 = self.lexicon_weights
+        pget, join = self.pair_weights.get, PAIR_JOIN.join
         out = []
         for (tokens, _), hs, hc, r in zip(items, hash_sum, hash_count, rules):
-            s = (hs + sum(map(get, tokens, repeat(0.0)))) / math.sqrt(max(1, hc + len(tokens))) + bias
+            k = len(tokens)
+            if self.pairs:
+                hs += sum(map(pget, map(join, zip(tokens, tokens[1:])), repeat(0.0)))
+                hc += max(0, k - 1)
+            s = (hs + sum(map(get, tokens, repeat(0.0)))) / math.sqrt(max(1, hc + k)) + bias
             f0, f1, f2, f3 = r.features()
             out.append(s + w0 * f0 + w1 * f1 + w2 * f2 + w3 * f3)
         return out
@@ -99,7 +112,9 @@ class SentimentModel:
            虽然不错，但是太贵了) in a turn of at most 20 characters, or a turn of at most 8 characters
            holds a project-lexicon word (太好了), and the lexicon rules clearly disagree with the
            model's sign, the rules decide: score = tanh(verdict / 2). N-gram weights learned from
-           reviews cannot know that 很满意 after 不是 means the opposite;
+           reviews cannot know that 很满意 after 不是 means the opposite. (A model trained with
+           `voc sentiment train` keeps this step only if it does not cost accuracy on its own
+           calibration rows: `rule_overrides`.);
         3. neutral cues: a question, a lukewarm remark (还行吧), or a turn without any clear
            sentiment word (RuleResult.strong == 0), and no project-lexicon sentiment word either:
            the score keeps its direction but is shrunk into the neutral zone (x margin). A
@@ -120,7 +135,8 @@ class SentimentModel:
             verdict = r.verdict
             curated = lex.has_strong_word(tokens)
             if (
-                verdict * score < 0
+                self.rule_overrides
+                and verdict * score < 0
                 and abs(verdict) >= RULE_MIN
                 and ((r.turned and len(text) <= RULE_MAX_CHARS) or (len(text) <= SHORT_TURN_CHARS and curated))
             ):
@@ -150,17 +166,22 @@ class SentimentModel:
         d.mkdir(parents=True, exist_ok=True)
         feats = sorted(self.word_weights)
         words = sorted(self.lexicon.scores)
+        pairs = sorted(self.pair_weights)
+        arrays = {
+            "hash_weights": self.hash_weights.astype(np.float16),
+            "word_features": np.array(feats, dtype=str),
+            "word_weights": np.array([self.word_weights[f] for f in feats], dtype=np.float32),
+            "lexicon_words": np.array(words, dtype=str),
+            "lexicon_scores": np.array([self.lexicon.scores[w] for w in words], dtype=np.float32),
+        }
+        if self.pairs:
+            arrays["pair_features"] = np.array(pairs, dtype=str)
+            arrays["pair_weights"] = np.array([self.pair_weights[f] for f in pairs], dtype=np.float32)
         buf = io.BytesIO()
-        np.savez_compressed(
-            buf,
-            hash_weights=self.hash_weights.astype(np.float16),
-            word_features=np.array(feats, dtype=str),
-            word_weights=np.array([self.word_weights[f] for f in feats], dtype=np.float32),
-            lexicon_words=np.array(words, dtype=str),
-            lexicon_scores=np.array([self.lexicon.scores[w] for w in words], dtype=np.float32),
-        )
+        np.savez_compressed(buf, **arrays)
         doc = {
-            "format": FORMAT,
+            # a model without pairs is written as /1, byte for byte what older versions wrote
+            "format": FORMAT if self.pairs else READABLE_FORMATS[0],
             "name": self.name,
             "hasher": self.hasher.to_json(),
             "bias": self.bias,
@@ -170,6 +191,10 @@ class SentimentModel:
             "rules": self.lexicon.rules.to_json(),
             "meta": self.meta,
         }
+        if self.pairs:
+            doc["pairs"] = True
+        if not self.rule_overrides:  # written only when off: older files stay byte for byte the same
+            doc["rule_overrides"] = False
         blob = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
         (d / "model.npz").write_bytes(buf.getvalue())
         (d / "model.json").write_bytes(blob)
@@ -186,8 +211,10 @@ def load_model(directory: str | Path) -> SentimentModel:
         raise ModelFormatError(f"sentiment model {d}: {exc.strerror}: {exc.filename}") from None
     try:
         doc = json.loads(blob)
-        if doc.get("format") != FORMAT:
-            raise ModelFormatError(f"sentiment model {d}: format {doc.get('format')!r}, expected {FORMAT!r}")
+        if doc.get("format") not in READABLE_FORMATS:
+            raise ModelFormatError(
+                f"sentiment model {d}: format {doc.get('format')!r}, expected one of {list(READABLE_FORMATS)}"
+            )
         z = np.load(io.BytesIO(npz), allow_pickle=False)  # never unpickle a model file
         hasher = CharHasher.from_json(doc["hasher"])
         hw = z["hash_weights"].astype(np.float32)
@@ -207,6 +234,10 @@ def load_model(directory: str | Path) -> SentimentModel:
             neutral_margin=float(doc.get("neutral_margin", DEFAULT_NEUTRAL_MARGIN)),
             meta=dict(doc.get("meta", {})),
         )
+        model.rule_overrides = bool(doc.get("rule_overrides", True))
+        if doc.get("pairs"):
+            model.pairs = True
+            model.pair_weights = dict(zip(z["pair_features"].tolist(), z["pair_weights"].tolist()))
     except ModelFormatError:
         raise
     except (ValueError, KeyError, TypeError, IndexError, OSError) as exc:

@@ -18,15 +18,16 @@ import math
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from voc_service.domain import SentimentLabel
+from voc_service.sentiment.factorised import FactorisedConfig, fit_factorised
 from voc_service.sentiment.features import CharHasher
 from voc_service.sentiment.lexicon import RuleLexicon
-from voc_service.sentiment.model import DEFAULT_NEUTRAL_MARGIN, SentimentModel
+from voc_service.sentiment.model import DEFAULT_NEUTRAL_MARGIN, PAIR_JOIN, SentimentModel
 
 NEG, POS, NEU = 0, 1, 2
 _LABELS = {
@@ -66,9 +67,15 @@ def in_holdout(text: str, share: float, salt: str = "voc-sentiment-holdout") -> 
     return int.from_bytes(h, "little") % 10_000 < share * 10_000
 
 
+# From this many labelled polar rows the factorised learner wins (learning curve inside the 80 % of
+# online_shopping_10_cats, docs/benchmarks.md); below it the embedding sees too few steps to learn.
+AUTO_FACTORISED_ROWS = 5_000
+
+
 @dataclass(slots=True)
 class TrainConfig:
-    C: float = 10.0
+    learner: str = "auto"  # a key of LEARNERS, or "auto": factorised from AUTO_FACTORISED_ROWS rows on
+    C: float = 10.0  # logistic
     hash_bits: int = 20
     max_n: int = 4
     min_df: int = 2
@@ -76,6 +83,18 @@ class TrainConfig:
     calibration_share: float = 0.1
     self_train_share: float = 0.8
     self_train_rounds: int = 2
+    factorised: FactorisedConfig = field(default_factory=FactorisedConfig)
+    rule_overrides: bool | None = None  # None: chosen on the calibration rows (choose_rule_overrides)
+
+    def __post_init__(self) -> None:
+        if self.learner not in (*LEARNERS, "auto"):
+            raise ValueError(f"learner must be auto or one of {sorted(LEARNERS)}, not {self.learner!r}")
+
+    def resolved(self, rows: int) -> TrainConfig:
+        """`auto` made concrete for a training set of `rows` polar rows."""
+        if self.learner != "auto":
+            return self
+        return replace(self, learner="factorised" if rows >= AUTO_FACTORISED_ROWS else "logistic")
 
 
 @dataclass(slots=True)
@@ -107,6 +126,7 @@ def train(
     neutral = corpus.subset([y == NEU for y in corpus.labels])
     if len(set(polar.labels)) < 2:
         raise ValueError("training data needs both negative and positive rows")
+    cfg = cfg.resolved(len(polar))
     if calibration is not None:
         fit_part, cal_part = polar, calibration.subset([y != NEU for y in calibration.labels])
         if len(set(cal_part.labels)) < 2:
@@ -116,22 +136,31 @@ def train(
         fit_part, cal_part = polar.subset([not h for h in hold]), polar.subset(hold)
     if len(cal_part) < 20 or len(set(cal_part.labels)) < 2:
         fit_part = cal_part = polar  # too little data to hold out: calibrate in-sample
-    model = fit(name, fit_part, lexicon, cfg, unlabelled)
+    model = fit(name, fit_part, lexicon, cfg, unlabelled, monitor=cal_part if cal_part is not fit_part else None)
+    learned = dict(model.meta)  # the learner's record (e.g. the epochs the hold-out chose)
     platt = fit_platt(model.raw_scores(list(zip(cal_part.tokens, cal_part.texts))), cal_part.labels)
     model.platt = platt
+    overrides = cfg.rule_overrides
+    if overrides is None:
+        overrides = choose_rule_overrides(model, cal_part) if cal_part is not polar else True
+    model.rule_overrides = overrides  # the neutral margin below is chosen under the rule in force
     cal_acc = polarity_accuracy(model, cal_part)
     cal_neutral = neutral.subset([in_holdout(t, cfg.calibration_share) for t in neutral.texts])
     margin = choose_margin(model, cal_part, cal_neutral) if len(cal_neutral) >= 10 else DEFAULT_NEUTRAL_MARGIN
     if fit_part is not polar:
+        if "epochs" in learned:  # the refit on every row trains as long as the hold-out chose
+            cfg = replace(cfg, factorised=replace(cfg.factorised, epochs=learned["epochs"]))
         model = fit(name, polar, lexicon, cfg, unlabelled)
         model.platt = platt
     model.neutral_margin = margin
+    model.rule_overrides = overrides
     model.meta = {
         **(meta or {}),
         "train_rows": len(polar),
         "unlabelled_rows": len(unlabelled or ()),
         "calibration_accuracy": round(cal_acc, 4),
-        "config": {k: getattr(cfg, k) for k in cfg.__slots__},
+        "learned": learned,
+        "config": _config_json(cfg),
     }
     report = TrainReport(
         len(polar),
@@ -145,11 +174,23 @@ def train(
     return model, report
 
 
+def _config_json(cfg: TrainConfig) -> dict[str, Any]:
+    doc = {k: getattr(cfg, k) for k in cfg.__slots__ if k != "factorised"}
+    if cfg.learner == "factorised":
+        doc["factorised"] = {k: getattr(cfg.factorised, k) for k in cfg.factorised.__slots__}
+    return doc
+
+
 def fit(
-    name: str, corpus: Corpus, lexicon: RuleLexicon, cfg: TrainConfig, unlabelled: Corpus | None = None
+    name: str,
+    corpus: Corpus,
+    lexicon: RuleLexicon,
+    cfg: TrainConfig,
+    unlabelled: Corpus | None = None,
+    monitor: Corpus | None = None,
 ) -> SentimentModel:
-    model = _fit_once(name, corpus, lexicon, cfg)
-    vocabulary = _vocabulary(corpus, cfg.min_df)
+    model = _fit_once(name, corpus, lexicon, cfg, monitor=monitor)
+    vocabulary = _vocabulary(corpus, cfg.min_df, _uses_pairs(cfg))
     if unlabelled and len(unlabelled) and cfg.self_train_rounds > 0:
         for _ in range(cfg.self_train_rounds):
             raw = np.array(model.raw_scores(list(zip(unlabelled.tokens, unlabelled.texts))))
@@ -161,58 +202,122 @@ def fit(
             )
             # words come from the labelled text only: unlabelled text adds weight to known words and
             # hashed n-grams, so no string of it ends up in the model file
-            model = _fit_once(name, pseudo, lexicon, cfg, vocabulary)
+            model = _fit_once(name, pseudo, lexicon, cfg, vocabulary, monitor)
     return model
 
 
-def _vocabulary(corpus: Corpus, min_df: int) -> list[str]:
+def _uses_pairs(cfg: TrainConfig) -> bool:
+    return cfg.learner == "factorised"
+
+
+def _vocabulary(corpus: Corpus, min_df: int, pairs: bool = False) -> list[str]:
+    """Words (and, with `pairs`, adjacent word pairs joined by PAIR_JOIN) in >= min_df texts."""
     df: Counter[str] = Counter()
     for toks in corpus.tokens:
         df.update(set(toks))
+        if pairs:
+            df.update(set(map(PAIR_JOIN.join, zip(toks, toks[1:]))))
     return sorted(w for w, c in df.items() if c >= min_df)
 
 
-def _fit_once(
-    name: str, corpus: Corpus, lexicon: RuleLexicon, cfg: TrainConfig, vocabulary: list[str] | None = None
-) -> SentimentModel:
+def _design(corpus: Corpus, hasher: CharHasher, vocab: dict[str, int], pairs: bool) -> Any:
+    """Count matrix (hashed char n-grams, then vocabulary columns), each row scaled by
+    1/sqrt(n), n counting every n-gram, token (and pair) whether known or not: the scorer's
+    normaliser, so the trained weights mean the same thing at inference."""
     import scipy.sparse as sp
-    from sklearn.linear_model import LogisticRegression
 
-    hasher = CharHasher(bits=cfg.hash_bits, max_n=cfg.max_n)
     size = hasher.size
-    vocab = {w: i for i, w in enumerate(vocabulary if vocabulary is not None else _vocabulary(corpus, cfg.min_df))}
     rows, cols, scale = [], [], []
     for i, (text, toks) in enumerate(zip(corpus.texts, corpus.tokens)):
         buckets = hasher.buckets(text).astype(np.int64)
-        known = np.fromiter((size + vocab[t] for t in toks if t in vocab), dtype=np.int64)
+        feats = list(toks)
+        n_pairs = 0
+        if pairs:
+            feats += map(PAIR_JOIN.join, zip(toks, toks[1:]))
+            n_pairs = max(0, len(toks) - 1)
+        known = np.fromiter((size + vocab[t] for t in feats if t in vocab), dtype=np.int64)
         c = np.concatenate([buckets, known])
         cols.append(c)
         rows.append(np.full(len(c), i, dtype=np.int64))
-        scale.append(1.0 / math.sqrt(max(1, len(buckets) + len(toks))))
+        scale.append(1.0 / math.sqrt(max(1, len(buckets) + len(toks) + n_pairs)))
     r, c = np.concatenate(rows), np.concatenate(cols)
     X = sp.csr_matrix((np.ones(len(c)), (r, c)), shape=(len(corpus), size + len(vocab)))
     X.sum_duplicates()
+    return X, np.asarray(scale)
+
+
+def _fit_once(
+    name: str,
+    corpus: Corpus,
+    lexicon: RuleLexicon,
+    cfg: TrainConfig,
+    vocabulary: list[str] | None = None,
+    monitor: Corpus | None = None,
+) -> SentimentModel:
+    """Features, NB ratio and lexicon features are shared; the learner (LEARNERS[cfg.learner])
+    returns one weight per feature column, the bias and the lexicon weights."""
+    import scipy.sparse as sp
+
+    pairs = _uses_pairs(cfg)
+    hasher = CharHasher(bits=cfg.hash_bits, max_n=cfg.max_n)
+    size = hasher.size
+    vocab = {w: i for i, w in enumerate(vocabulary if vocabulary is not None else _vocabulary(corpus, cfg.min_df, pairs))}
+    X, scale = _design(corpus, hasher, vocab, pairs)
     y = np.asarray(corpus.labels)
     ratio = _nb_ratio(X, y)
-    Xs = sp.diags(np.asarray(scale)) @ X @ sp.diags(ratio)
-    L = np.array([lexicon.features(toks) for toks in corpus.tokens]) * cfg.lexicon_scale
-    Xs = sp.hstack([Xs, sp.csr_matrix(L)]).tocsr()
-    clf = LogisticRegression(C=cfg.C, solver="liblinear", max_iter=1000, random_state=0)
-    clf.fit(Xs, y)
-    coef = clf.coef_.ravel()
-    w = coef[: X.shape[1]] * ratio
+    Xs = sp.diags(scale) @ X
+    L = np.array([lexicon.features(toks) for toks in corpus.tokens], dtype=np.float64).reshape(len(corpus), -1)
+    mon = None
+    if monitor is not None and len(monitor) and cfg.learner == "factorised":  # only it stops early
+        Xm, sm = _design(monitor, hasher, vocab, pairs)
+        Lm = np.array([lexicon.features(t) for t in monitor.tokens], dtype=np.float64).reshape(len(monitor), -1)
+        mon = (sp.diags(sm) @ Xm, Lm, np.asarray(monitor.labels))
+    w, bias, lw, meta = LEARNERS[cfg.learner](Xs, ratio, L, y, cfg, mon)
     inv = sorted(vocab, key=vocab.__getitem__)
-    words = {f: float(w[size + i]) for i, f in enumerate(inv) if w[size + i] != 0.0}
-    lw = tuple(float(x) * cfg.lexicon_scale for x in coef[X.shape[1] :])
+    words = {f: float(w[size + i]) for i, f in enumerate(inv) if w[size + i] != 0.0 and PAIR_JOIN not in f}
+    pair_w = {f: float(w[size + i]) for i, f in enumerate(inv) if w[size + i] != 0.0 and PAIR_JOIN in f}
     return SentimentModel(
         name=name,
         hasher=hasher,
         hash_weights=w[:size].astype(np.float32),
         word_weights=words,
-        bias=float(clf.intercept_[0]),
+        bias=bias,
         lexicon=lexicon,
-        lexicon_weights=lw,
-    )  # type: ignore[arg-type]
+        lexicon_weights=tuple(float(x) for x in lw),  # type: ignore[arg-type]
+        pair_weights=pair_w,
+        pairs=pairs,
+        meta={"learner": cfg.learner, **meta},
+    )
+
+
+def _learn_logistic(
+    Xs: Any, ratio: np.ndarray, L: np.ndarray, y: np.ndarray, cfg: TrainConfig, monitor: Any
+) -> tuple[np.ndarray, float, np.ndarray, dict[str, Any]]:
+    """L2 logistic regression on NB-weighted features (NBSVM-style), lexicon features scaled up so
+    the shared C penalises them less. The monitor set is not needed: liblinear converges."""
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
+
+    Xw = sp.hstack([Xs @ sp.diags(ratio), sp.csr_matrix(L * cfg.lexicon_scale)]).tocsr()
+    clf = LogisticRegression(C=cfg.C, solver="liblinear", max_iter=1000, random_state=0)
+    clf.fit(Xw, y)
+    coef = clf.coef_.ravel()
+    n = Xs.shape[1]
+    return coef[:n] * ratio, float(clf.intercept_[0]), coef[n:] * cfg.lexicon_scale, {}
+
+
+def _learn_factorised(
+    Xs: Any, ratio: np.ndarray, L: np.ndarray, y: np.ndarray, cfg: TrainConfig, monitor: Any
+) -> tuple[np.ndarray, float, np.ndarray, dict[str, Any]]:
+    folded = fit_factorised(Xs, ratio, L, y, cfg.factorised, monitor)
+    meta: dict[str, Any] = {"epochs": folded.epochs}
+    if folded.monitor_accuracy is not None:
+        meta["monitor_accuracy"] = round(folded.monitor_accuracy, 4)
+    return folded.weights, folded.bias, folded.lexicon_weights, meta
+
+
+# learner name -> (scaled counts, NB ratio, lexicon features, labels, config, monitor) -> weights
+LEARNERS = {"logistic": _learn_logistic, "factorised": _learn_factorised}
 
 
 def _nb_ratio(X: Any, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -229,6 +334,22 @@ def fit_platt(raw: Sequence[float], labels: Sequence[int]) -> tuple[float, float
     lr = LogisticRegression(C=1e4)
     lr.fit(np.asarray(raw, dtype=np.float64).reshape(-1, 1), np.asarray(labels))
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+def choose_rule_overrides(model: SentimentModel, held_out: Corpus) -> bool:
+    """Keep the label rule's lexicon overrides (decide_many, step 2) unless they lower the accuracy
+    of the decided sign on held-out rows. They were written for models that cannot see 不是 before
+    很满意; a model trained on enough of a domain's own text often can, and then every override is
+    a chance to be wrong (measured: -0.14 to -0.22 points on review folds, docs/benchmarks.md)."""
+    items = list(zip(held_out.tokens, held_out.texts))
+    correct = {}
+    for on in (True, False):
+        model.rule_overrides = on
+        correct[on] = sum(
+            (d.score > 0) == (y == POS) for d, y in zip(model.decide_many(items), held_out.labels) if y != NEU
+        )
+    model.rule_overrides = True
+    return correct[True] >= correct[False]
 
 
 def choose_margin(model: SentimentModel, polar: Corpus, neutral: Corpus) -> float:
