@@ -46,6 +46,10 @@ def decide(model):
         ("一点都不快", NEG),
         ("好慢", NEG),
         ("质量非常好", POS),
+        # fused degree + word (+ 了): one token to the segmenter, read as review n-grams 太好了 was NEGATIVE
+        ("太好了", POS),
+        ("太棒了", POS),
+        ("太慢了", NEG),
         # contrast: the clause after 但是 decides
         ("虽然有点贵，但是质量很好", POS),
         ("虽然质量不错，但是太贵了", NEG),

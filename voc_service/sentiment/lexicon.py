@@ -181,12 +181,20 @@ class RuleLexicon:
                 # a compound of a project word beats a package score for the compound (太贵 -0.4)
                 if current is None or (k == _K_PROJECT_WORD and current[0] == _K_WORD):
                     table[d + w] = (k, v * dv)
+        # ... and 太好了, 满意了 too: a trailing 了 changes nothing
+        for w, (k, v) in list(table.items()):
+            if k == _K_PROJECT_WORD:
+                table.setdefault(w + "了", (k, v))
         self._table = table
         self._question = re.compile(self.rules.question_pattern)
         # project-written words only: package lexicons also score 什么 or 时候
         words = set(self.rules.positive) | set(self.rules.negative)
-        # 不快 / 没好 are one token to the segmenter: a negated project word is still a clear one
-        words |= {n + w for n in ("不", "没") for w in list(words) if len(w) == 1}
+        singles = [w for w in words if len(w) == 1]
+        # 不快 / 没好 / 太棒 are one token to the segmenter: a negated or intensified project word is
+        # still a clear one, and so is it with 了 (太好了)
+        words |= {n + w for n in ("不", "没") for w in singles}
+        words |= {d + w for d, dv in self.rules.degree.items() if len(d) == 1 and dv > 1.0 for w in singles}
+        words |= {w + "了" for w in list(words)}
         self._strong = frozenset(words - set(self.rules.politeness))  # 谢谢 after a request is manners
         self._lukewarm = frozenset(self.rules.lukewarm)
 
