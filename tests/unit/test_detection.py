@@ -7,6 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from backends import fresh_database
 from conftest import analysed_item
@@ -227,3 +228,24 @@ def test_a_topic_whose_volume_rises_is_a_spike_even_when_its_share_cannot(store_
     topic = [b for subject, b in got if subject == "topic:5"]
     assert topic and incident <= topic[0] < incident + timedelta(hours=3), got
     assert not any(SALE <= b < SALE + timedelta(days=1) for _s, b in got), got
+
+
+def test_dense_history_reads_the_same_numbers_as_the_row_history(store_url: str) -> None:
+    store = open_store(store_url)
+    fill(store, days=3)
+    signals = SignalStore(store.engine)
+    width = timedelta(hours=1)
+    since, length = START + timedelta(hours=5), 40  # starts after the first rows, ends before the last
+    keys = ["sku:A", "sku:B", "topic:1", "sku:none"]
+    c, n = signals.history_dense(keys, since, length, width)
+    rows = signals.history(keys, since, since + width * length)
+    assert c.shape == n.shape == (4, length) and not n[3].any()
+    want_c, want_n = np.zeros((4, length)), np.zeros((4, length))
+    for r, key in enumerate(keys):
+        for start, cc, nn in rows.get(key, []):
+            j = int((start - since) / width)
+            want_c[r, j], want_n[r, j] = cc, nn
+    np.testing.assert_array_equal(c, want_c)
+    np.testing.assert_array_equal(n, want_n)
+    assert len(rows["sku:A"]) == length and 0 < len(rows["topic:1"]) < length  # full and gappy histories
+    assert n[0].sum() == sum(nn for _, _, nn in rows["sku:A"]) > 0

@@ -167,15 +167,13 @@ class SpikeDetector:
         judged against the normal before it, a resolved one does not make the subject deaf for
         weeks); the time-of-day factor is set by the caller."""
         L = self.cfg.history
-        c, n = np.zeros((len(keys), L)), np.zeros((len(keys), L))
+        c, n = self.store.history_dense(keys, since, L, self.width)
         skip = np.zeros((len(keys), L), dtype=bool)
         col = {k: i for i, k in enumerate(keys)}
 
         def index(t: datetime) -> int:
             return int((t - since) / self.width)
 
-        for key, items in self.store.history(keys, since, bucket).items():
-            c[col[key]], n[col[key]] = self._dense(items, since)
         for key, spans in windows.items():
             for opened, last in spans:
                 lo, hi = max(0, index(opened)), min(L, index(last) + 1)

@@ -13,8 +13,9 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -119,6 +120,45 @@ class SignalStore:
                 ):
                     out.setdefault(subject, []).append((start, c, n))
         return out
+
+    def history_dense(
+        self, subjects: list[str], since: datetime, length: int, width: timedelta
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Complaints and conversations of ``subjects`` in the ``length`` buckets of ``width``
+        from ``since``, as two [len(subjects), length] arrays, oldest first; no row: 0. The same
+        numbers as ``history``, read for many subjects at once (a pass over 100,000 candidates
+        reads millions of rows): timestamps arrive as the backend's text, and only the few
+        distinct ones are parsed, instead of one timezone-aware datetime per row."""
+        c = np.zeros((len(subjects), length))
+        n = np.zeros((len(subjects), length))
+        row_of = {s: i for i, s in enumerate(subjects)}.__getitem__
+        slot: dict[str, int] = {}
+
+        def slot_of(text: str) -> int:
+            j = slot.get(text)
+            if j is None:
+                at = datetime.fromisoformat(text)
+                at = at.replace(tzinfo=UTC) if at.tzinfo is None else at  # SQLite keeps naive UTC
+                j = slot[text] = int((at - since) / width)
+            return j
+
+        until = since + width * length
+        with self.engine.connect() as conn:
+            for chunk in _chunks(subjects):
+                rows = conn.execute(
+                    sa.select(buckets.c.subject, sa.cast(buckets.c.bucket_start, sa.String), buckets.c.complaints,
+                              buckets.c.conversations)
+                    .where(buckets.c.subject.in_(chunk), buckets.c.bucket_start >= since,
+                           buckets.c.bucket_start < until, buckets.c.conversations > 0)
+                ).all()
+                if not rows:
+                    continue
+                subj, at, cc, nn = zip(*rows)
+                i = np.fromiter(map(row_of, subj), dtype=np.intp, count=len(rows))
+                j = np.fromiter(map(slot_of, at), dtype=np.intp, count=len(rows))
+                c[i, j] = cc
+                n[i, j] = nn
+        return c, n
 
     def incident_windows(self, subjects: list[str]) -> dict[str, list[tuple[datetime, datetime]]]:
         """Each subject's signals as (opened bucket, newest bucket judged while open): the
