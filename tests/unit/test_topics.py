@@ -158,3 +158,18 @@ def test_topics_per_class_describes_each_topic_within_its_biggest_skus() -> None
             assert c["keywords"] and all(k.strip() for k in c["keywords"])
     again = TopicModel.from_files(model.to_files())
     assert [t.classes for t in again.topics] == [t.classes for t in model.topics]
+
+
+def test_a_refit_can_fold_chance_splits_back_into_their_topic(corpus) -> None:
+    docs, texts, _ = corpus
+    first, labels1 = fit_topics(docs, texts, FitConfig(seed=1, clustering_params={"n_clusters": 8}, **FAST))
+    over = {"clustering_params": {"n_clusters": 12}, **FAST}  # the refit cuts the same subjects finer
+    plain, labels2 = fit_topics(docs, texts, FitConfig(seed=2, **over), previous=first)
+    folded, labels3 = fit_topics(docs, texts, FitConfig(seed=2, fold_similarity=0.0, **over), previous=first)
+    same = [sum(a == b for a, b in zip(labels1, got)) / len(labels1) for got in (labels2, labels3)]
+    splits = [sum(x.kind == "split" for x in m.lineage) for m in (plain, folded)]
+    assert splits[0] >= 2 and splits[1] < splits[0], splits
+    assert len(folded.topics) < len(plain.topics) and same[1] > same[0] + 0.05, same
+    # with a similarity no split reaches, the option changes nothing
+    strict, labels4 = fit_topics(docs, texts, FitConfig(seed=2, fold_similarity=1.01, **over), previous=first)
+    assert labels4 == labels2 and len(strict.topics) == len(plain.topics)

@@ -97,6 +97,11 @@ class FitConfig:
     # intent into its nearest neighbour (docs/topics.md, experiments).
     refine_rounds: int = 0
     merge_similarity: float | None = None
+    # Refit only: a cluster whose documents the previous model puts mostly (>= half) in one old
+    # topic that another, bigger share of the new clusters already carries folds into that
+    # cluster when their centroids are at least this alike (cosine; None: never). A seed splits a
+    # subject by chance; a real new subject the previous model did not know stays apart.
+    fold_similarity: float | None = None
     # Reduction and clustering are fitted on at most this many documents (a random sample; None:
     # all); the others get the served assignment. UMAP and HDBSCAN grow faster than linearly: on
     # 100,000 conversations they were most of a 309 s fit.
@@ -135,6 +140,11 @@ def fit_topics(
     sample = _sample(len(kdocs), config.fit_sample, config.seed)
     sdocs, stexts, semb = [kdocs[i] for i in sample], [ktexts[i] for i in sample], emb[sample]
     bt, labels = _cluster(sdocs, semb, config)
+    if previous is not None and previous.topics and config.fold_similarity is not None:
+        folded = _fold_splits(labels, semb, sdocs, stexts, previous, config.fold_similarity)
+        if folded != labels:
+            labels = folded
+            _describe(bt, sdocs, labels, config)
     clusters = sorted(set(labels) - {OUTLIER})
     members = {c: np.flatnonzero(np.asarray(labels) == c) for c in clusters}
     centroids = {c: _unit(semb[m].mean(axis=0)) for c, m in members.items()}
@@ -214,10 +224,9 @@ def _cluster(docs: Sequence[list[str]], emb: np.ndarray, config: FitConfig) -> t
     (for the topics' words) and each document's cluster label."""
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
-    from sklearn.feature_extraction.text import CountVectorizer
 
     joined = [" ".join(d) for d in docs]
-    vectorizer = CountVectorizer(tokenizer=str.split, token_pattern=None, lowercase=False, min_df=config.min_df)
+    vectorizer = _vectorizer(config)
     bt = BERTopic(
         embedding_model=None,
         umap_model=topic_reductions.get(config.reduction)(config.seed, **config.reduction_params),
@@ -246,8 +255,48 @@ def _cluster(docs: Sequence[list[str]], emb: np.ndarray, config: FitConfig) -> t
         labels = _refine(labels, emb, config.refine_rounds, config.merge_similarity)
         changed = True
     if changed:
-        bt.update_topics(joined, topics=labels, vectorizer_model=vectorizer, top_n_words=config.top_n_words)
+        _describe(bt, docs, labels, config)
     return bt, labels
+
+
+def _vectorizer(config: FitConfig) -> Any:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    return CountVectorizer(tokenizer=str.split, token_pattern=None, lowercase=False, min_df=config.min_df)
+
+
+def _describe(bt: Any, docs: Sequence[list[str]], labels: list[int], config: FitConfig) -> None:
+    """c-TF-IDF words of the clusters as ``labels`` now has them."""
+    bt.update_topics([" ".join(d) for d in docs], topics=labels, vectorizer_model=_vectorizer(config),
+                     top_n_words=config.top_n_words)
+
+
+def _fold_splits(
+    labels: list[int], emb: np.ndarray, docs: Sequence[list[str]], texts: Sequence[str],
+    previous: TopicModel, min_cos: float,
+) -> list[int]:
+    """FitConfig.fold_similarity: clusters that split one old topic fold back into its main one."""
+    lab = np.asarray(labels)
+    verdict = np.array([a.topic_id for a in previous.assign(docs, texts)])
+    ids, cent = _centroids(lab, emb)
+    row = {c: k for k, c in enumerate(ids.tolist())}
+    parent: dict[int, int] = {}
+    main: dict[int, tuple[int, int]] = {}  # old topic -> (cluster holding most of its documents, how many)
+    for c in row:
+        members = lab == c
+        old, n = Counter(verdict[members].tolist()).most_common(1)[0]
+        if old != OUTLIER and n >= 0.5 * members.sum():
+            parent[c] = old
+            if old not in main or n > main[old][1]:
+                main[old] = (c, n)
+    out = lab.copy()
+    for c, old in parent.items():
+        home = main[old][0]
+        cos = float(cent[row[c]] @ cent[row[home]])
+        if home != c and cos >= min_cos:
+            log.info("refit: cluster %d folds into %d (old topic %d, centroid cosine %.2f)", c, home, old, cos)
+            out[lab == c] = home
+    return out.tolist()
 
 
 def _refine(labels: list[int], emb: np.ndarray, rounds: int, merge_similarity: float | None) -> list[int]:
