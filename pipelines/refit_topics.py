@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-activate", action="store_true", help="register only (activate later with voc topics activate)")
     ap.add_argument("--name", default="topics")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--fold-similarity", type=float, help="fold chance splits back (voc topics fit --help)")
     args = ap.parse_args(argv)
     if args.days <= 0:
         ap.error("--days must be positive")
@@ -41,7 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         max_outlier_share=args.max_outlier_share,
     )
     try:
-        result = run_fit(request, FitConfig(name=args.name, nr_topics=args.nr_topics, seed=args.seed), settings)
+        config = FitConfig(
+            name=args.name, nr_topics=args.nr_topics, seed=args.seed, fold_similarity=args.fold_similarity
+        )
+        result = run_fit(request, config, settings)
     except (ValueError, LookupError, OSError) as exc:
         print(f"refit_topics: {exc}", file=sys.stderr)
         return 2

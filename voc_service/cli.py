@@ -143,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument(
         "--min-cluster-size", type=int, help="HDBSCAN min_cluster_size (default: 2.5%% of the conversations)"
     )
+    f.add_argument(
+        "--fold-similarity", type=float,
+        help="refit: fold clusters that split one previous topic back into it when their centroids are at "
+        "least this alike (0: every such split; default: never; docs/topics.md)",
+    )
     f.set_defaults(func=cmd_topics_fit)
     r = topics.add_parser("register", help="store a model directory in the registry")
     r.add_argument("--model-dir", required=True, type=Path)
@@ -348,6 +353,7 @@ def cmd_topics_fit(args: argparse.Namespace) -> int:
     config = FitConfig(
         name=args.name, nr_topics=args.nr_topics, seed=args.seed,
         clustering_params={"min_cluster_size": args.min_cluster_size} if args.min_cluster_size else {},
+        fold_similarity=args.fold_similarity,
     )
     request = FitRequest(
         jsonl=args.jsonl, days=args.days, model_dir=args.model_dir, previous=args.previous,
