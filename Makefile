@@ -22,6 +22,7 @@ demo: install
 	$(VENV)/bin/voc demo
 
 test: install prometheus
+	$(VENV)/bin/ruff check --quiet .
 	$(PY) -m pytest -q
 
 # promtool and prometheus for the alert-rule tests and the end-to-end alert test: Debian's

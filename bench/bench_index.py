@@ -196,7 +196,7 @@ def main() -> None:
             counters[cat] += 1
             # per category: 10 SKUs of 2, 6 of 5, 4 of 20, then SKUs of 200
             bounds = [(10, 2), (6, 5), (4, 20)]
-            pos, idx, name = k, 0, None
+            pos, name = k, None
             for n_skus, size in bounds:
                 if pos < n_skus * size:
                     name = f"{cat}-{size}-{pos // size}"

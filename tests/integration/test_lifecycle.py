@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import grpc
 from conftest import make_conversation

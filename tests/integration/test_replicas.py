@@ -104,7 +104,7 @@ def test_two_replicas_store_once_count_once_and_share_the_spike_pass(store_url: 
         assert state[2] < newest, "the pass finished before the kill: not a mid-run kill"
         survivor.wait_ready()
         ready.setdefault(id(survivor), time.monotonic())
-        while not (s := signals.holder("spike_detection"))[0].split(":")[1:2] == [str(survivor.proc.pid)]:
+        while not signals.holder("spike_detection")[0].split(":")[1:2] == [str(survivor.proc.pid)]:
             assert time.monotonic() - killed_at < 60, "nobody took the spike pass over"
             time.sleep(0.02)
         takeover = time.monotonic() - max(killed_at, ready[id(survivor)])

@@ -3,7 +3,6 @@ recount of the store."""
 
 import random
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
 

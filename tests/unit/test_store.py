@@ -1,5 +1,4 @@
 from datetime import UTC, datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
