@@ -129,5 +129,6 @@ def test_rule_overrides_are_a_model_property_chosen_on_held_out_rows(tmp_path: P
     model.rule_overrides = False
     assert model.decide(tokens, text).score > 0  # the n-grams alone read 很满意
     model.save(tmp_path / "off")
-    assert json.loads((tmp_path / "off" / "model.json").read_text("utf-8"))["rule_overrides"] is False
+    doc = json.loads((tmp_path / "off" / "model.json").read_text("utf-8"))
+    assert doc["rule_overrides"] is False and doc["format"] == "voc-sentiment-linear/2"
     assert load_model(tmp_path / "off").rule_overrides is False

@@ -5,8 +5,9 @@ factorisation (weight_j = r_j * (E_j . u), r_j the Naive-Bayes ratio) makes n-gr
 similar reviews share strength, which is what fine-tuned encoders do far better and fastText does
 cheaply. There is no hidden layer, so the trained model FOLDS INTO ONE WEIGHT PER FEATURE: the
 product keeps its linear scorer, its speed and its file format; only training is different.
-Measured on the 80 % part of online_shopping_10_cats (bench/explore/sentiment_ftnb/): +0.4 to
-+0.5 accuracy points over the logistic regression on two cross-validation folds.
+Measured on the 80 % part of online_shopping_10_cats (bench/explore/sentiment_ftnb/cv_numpy.py):
++0.5 to +0.6 accuracy points over the logistic regression on two cross-validation folds, +0.3 on
+the 20 % test part (docs/benchmarks.md).
 
 The model (rows of X are already scaled by 1/sqrt(#features) and weighted by the NB ratio):
 

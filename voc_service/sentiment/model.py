@@ -112,9 +112,9 @@ class SentimentModel:
            虽然不错，但是太贵了) in a turn of at most 20 characters, or a turn of at most 8 characters
            holds a project-lexicon word (太好了), and the lexicon rules clearly disagree with the
            model's sign, the rules decide: score = tanh(verdict / 2). N-gram weights learned from
-           reviews cannot know that 很满意 after 不是 means the opposite. (A model trained with
+           reviews cannot know that 很满意 after 不是 means the opposite. A model trained with
            `voc sentiment train` keeps this step only if it does not cost accuracy on its own
-           calibration rows: `rule_overrides`.);
+           calibration rows (`rule_overrides`);
         3. neutral cues: a question, a lukewarm remark (还行吧), or a turn without any clear
            sentiment word (RuleResult.strong == 0), and no project-lexicon sentiment word either:
            the score keeps its direction but is shrunk into the neutral zone (x margin). A
@@ -180,8 +180,9 @@ class SentimentModel:
         buf = io.BytesIO()
         np.savez_compressed(buf, **arrays)
         doc = {
-            # a model without pairs is written as /1, byte for byte what older versions wrote
-            "format": FORMAT if self.pairs else READABLE_FORMATS[0],
+            # a model without /2 features (word pairs, overrides off) is written as /1, byte for
+            # byte what older versions wrote; an older reader refuses /2 rather than misread it
+            "format": FORMAT if self.pairs or not self.rule_overrides else READABLE_FORMATS[0],
             "name": self.name,
             "hasher": self.hasher.to_json(),
             "bias": self.bias,
