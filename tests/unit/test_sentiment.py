@@ -62,6 +62,7 @@ def decide(model):
         ("请问有货吗", NEU),
         ("可以开发票吗", NEU),
         ("帮我查一下物流", NEU),
+        ("帮我查一下物流，谢谢了", NEU),  # manners, not a compliment
         ("你好", NEU),
         ("怎么这么慢啊", NEG),
         ("客服态度很差", NEG),

@@ -195,7 +195,8 @@ class RuleLexicon:
         words |= {n + w for n in ("不", "没") for w in singles}
         words |= {d + w for d, dv in self.rules.degree.items() if len(d) == 1 and dv > 1.0 for w in singles}
         words |= {w + "了" for w in list(words)}
-        self._strong = frozenset(words - set(self.rules.politeness))  # 谢谢 after a request is manners
+        polite = set(self.rules.politeness) | {w + "了" for w in self.rules.politeness}
+        self._strong = frozenset(words - polite)  # 谢谢(了) after a request is manners
         self._lukewarm = frozenset(self.rules.lukewarm)
 
     def analyse(self, tokens: list[str]) -> RuleResult:

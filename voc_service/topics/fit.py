@@ -98,9 +98,9 @@ class FitConfig:
     refine_rounds: int = 0
     merge_similarity: float | None = None
     # Refit only: a cluster whose documents the previous model puts mostly (>= half) in one old
-    # topic that another, bigger share of the new clusters already carries folds into that
-    # cluster when their centroids are at least this alike (cosine; None: never). A seed splits a
-    # subject by chance; a real new subject the previous model did not know stays apart.
+    # topic folds into the cluster that holds more of that topic's documents, when their centroids
+    # are at least this alike (cosine; None: never). A seed splits a subject by chance; a subject
+    # the previous model did not know (its documents were outliers to it) stays apart.
     fold_similarity: float | None = None
     # Reduction and clustering are fitted on at most this many documents (a random sample; None:
     # all); the others get the served assignment. UMAP and HDBSCAN grow faster than linearly: on
