@@ -9,12 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 from backends import fresh_database
 from conftest import analysed_item
 
 from voc_service.config import Settings
 from voc_service.insights.detection import SpikeDetector
 from voc_service.store import open_store
+from voc_service.store.schema import buckets
 from voc_service.store.signals import SignalStore
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -230,7 +232,7 @@ def test_a_topic_whose_volume_rises_is_a_spike_even_when_its_share_cannot(store_
     assert not any(SALE <= b < SALE + timedelta(days=1) for _s, b in got), got
 
 
-def test_dense_history_reads_the_same_numbers_as_the_row_history(store_url: str) -> None:
+def test_dense_history_reads_the_same_numbers_as_the_bucket_rows(store_url: str) -> None:
     store = open_store(store_url)
     fill(store, days=3)
     signals = SignalStore(store.engine)
@@ -238,7 +240,14 @@ def test_dense_history_reads_the_same_numbers_as_the_row_history(store_url: str)
     since, length = START + timedelta(hours=5), 40  # starts after the first rows, ends before the last
     keys = ["sku:A", "sku:B", "topic:1", "sku:none"]
     c, n = signals.history_dense(keys, since, length, width)
-    rows = signals.history(keys, since, since + width * length)
+    rows: dict[str, list] = {}
+    with store.engine.connect() as conn:  # the reference: the bucket rows as the column type reads them
+        for key, start, cc, nn in conn.execute(
+            sa.select(buckets.c.subject, buckets.c.bucket_start, buckets.c.complaints, buckets.c.conversations)
+            .where(buckets.c.subject.in_(keys), buckets.c.bucket_start >= since,
+                   buckets.c.bucket_start < since + width * length)
+        ):
+            rows.setdefault(key, []).append((start, cc, nn))
     assert c.shape == n.shape == (4, length) and not n[3].any()
     want_c, want_n = np.zeros((4, length)), np.zeros((4, length))
     for r, key in enumerate(keys):

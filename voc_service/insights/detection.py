@@ -91,10 +91,10 @@ class SpikeDetector:
         lease; LeaseLost otherwise, and nothing is written)."""
         cfg, result = self.cfg, PassResult(bucket)
         since = bucket - self.width * cfg.history
-        everyone = self.store.history(["all"], since, bucket).get("all", [])
+        all_c, all_n = (a[0] for a in self.store.history_dense(["all"], since, cfg.history, self.width))
         # too little history to know what is normal (a new deployment's first days): nothing
         # opens, but open signals can still resolve
-        warm = len(everyone) >= cfg.min_history
+        warm = np.count_nonzero(all_n) >= cfg.min_history
         model = self.model()
         # "new" only means emerging after a refit: every topic of a first fit is "new" too
         refit = model is not None and bool(model.previous_version)
@@ -116,7 +116,6 @@ class SpikeDetector:
         keys = sorted(subjects)
         windows = self.store.incident_windows(keys)
         h = self._history(keys, windows, since, bucket)
-        all_c, all_n = self._dense(everyone, since)
         phases = self._phases(since, bucket)
         h.factor, now_factor = _hour_factors(all_c, all_n, phases)
         share = all_c.sum() / all_n.sum() if all_n.sum() else 0.0
@@ -180,16 +179,6 @@ class SpikeDetector:
                 if lo < hi:
                     skip[col[key], lo:hi] = True
         return RateHistory(c, n, np.ones(L), skip)
-
-    def _dense(self, items: list[tuple[datetime, int, int]], since: datetime) -> tuple[np.ndarray, np.ndarray]:
-        """One subject's (start, complaints, conversations) rows as dense arrays [L], oldest first."""
-        L = self.cfg.history
-        c, n = np.zeros(L), np.zeros(L)
-        for start, cc, nn in items:
-            j = int((start - since) / self.width)
-            if 0 <= j < L:
-                c[j], n[j] = cc, nn
-        return c, n
 
     def _expose(
         self, keys: list[str], subjects: dict[str, _Subject], h: RateHistory, now_n: np.ndarray,

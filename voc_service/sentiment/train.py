@@ -17,7 +17,7 @@ import hashlib
 import math
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -148,7 +148,7 @@ def train(
     cal_neutral = neutral.subset([in_holdout(t, cfg.calibration_share) for t in neutral.texts])
     margin = choose_margin(model, cal_part, cal_neutral) if len(cal_neutral) >= 10 else DEFAULT_NEUTRAL_MARGIN
     if fit_part is not polar:
-        if "epochs" in learned:  # the refit on every row trains as long as the hold-out chose
+        if LEARNERS[cfg.learner].stops_early:  # the refit on every row trains as long as the hold-out chose
             cfg = replace(cfg, factorised=replace(cfg.factorised, epochs=learned["epochs"]))
         model = fit(name, polar, lexicon, cfg, unlabelled)
         model.platt = platt
@@ -176,7 +176,7 @@ def train(
 
 def _config_json(cfg: TrainConfig) -> dict[str, Any]:
     doc = {k: getattr(cfg, k) for k in cfg.__slots__ if k != "factorised"}
-    if cfg.learner == "factorised":
+    if cfg.learner == "factorised":  # its own settings, recorded only when used
         doc["factorised"] = {k: getattr(cfg.factorised, k) for k in cfg.factorised.__slots__}
     return doc
 
@@ -207,7 +207,7 @@ def fit(
 
 
 def _uses_pairs(cfg: TrainConfig) -> bool:
-    return cfg.learner == "factorised"
+    return LEARNERS[cfg.learner].word_pairs
 
 
 def _vocabulary(corpus: Corpus, min_df: int, pairs: bool = False) -> list[str]:
@@ -268,11 +268,11 @@ def _fit_once(
     Xs = sp.diags(scale) @ X
     L = np.array([lexicon.features(toks) for toks in corpus.tokens], dtype=np.float64).reshape(len(corpus), -1)
     mon = None
-    if monitor is not None and len(monitor) and cfg.learner == "factorised":  # only it stops early
+    if monitor is not None and len(monitor) and LEARNERS[cfg.learner].stops_early:
         Xm, sm = _design(monitor, hasher, vocab, pairs)
         Lm = np.array([lexicon.features(t) for t in monitor.tokens], dtype=np.float64).reshape(len(monitor), -1)
         mon = (sp.diags(sm) @ Xm, Lm, np.asarray(monitor.labels))
-    w, bias, lw, meta = LEARNERS[cfg.learner](Xs, ratio, L, y, cfg, mon)
+    w, bias, lw, meta = LEARNERS[cfg.learner].learn(Xs, ratio, L, y, cfg, mon)
     inv = sorted(vocab, key=vocab.__getitem__)
     words = {f: float(w[size + i]) for i, f in enumerate(inv) if w[size + i] != 0.0 and PAIR_JOIN not in f}
     pair_w = {f: float(w[size + i]) for i, f in enumerate(inv) if w[size + i] != 0.0 and PAIR_JOIN in f}
@@ -316,8 +316,21 @@ def _learn_factorised(
     return folded.weights, folded.bias, folded.lexicon_weights, meta
 
 
-# learner name -> (scaled counts, NB ratio, lexicon features, labels, config, monitor) -> weights
-LEARNERS = {"logistic": _learn_logistic, "factorised": _learn_factorised}
+@dataclass(frozen=True, slots=True)
+class Learner:
+    """A way to learn the weights: (scaled counts, NB ratio, lexicon features, labels, config,
+    monitor) -> (one weight per column, bias, lexicon weights, record). ``word_pairs``: it uses
+    adjacent word pairs as features; ``stops_early``: it chooses its epochs on a monitor set."""
+
+    learn: Callable[..., tuple[np.ndarray, float, np.ndarray, dict[str, Any]]]
+    word_pairs: bool
+    stops_early: bool
+
+
+LEARNERS = {
+    "logistic": Learner(_learn_logistic, word_pairs=False, stops_early=False),
+    "factorised": Learner(_learn_factorised, word_pairs=True, stops_early=True),
+}
 
 
 def _nb_ratio(X: Any, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:

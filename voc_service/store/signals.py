@@ -107,28 +107,13 @@ class SignalStore:
                     out[s] = (c, n)
         return out
 
-    def history(self, subjects: list[str], since: datetime, until: datetime) -> dict[str, list[tuple[datetime, int, int]]]:
-        """Per subject, its buckets in [since, until) with conversations: (start, complaints,
-        conversations). Only candidates are read (a few hundred subjects a pass)."""
-        out: dict[str, list[tuple[datetime, int, int]]] = {}
-        with self.engine.connect() as conn:
-            for chunk in _chunks(subjects):
-                for subject, start, c, n in conn.execute(
-                    sa.select(buckets.c.subject, buckets.c.bucket_start, buckets.c.complaints, buckets.c.conversations)
-                    .where(buckets.c.subject.in_(chunk), buckets.c.bucket_start >= since,
-                           buckets.c.bucket_start < until, buckets.c.conversations > 0)
-                ):
-                    out.setdefault(subject, []).append((start, c, n))
-        return out
-
     def history_dense(
         self, subjects: list[str], since: datetime, length: int, width: timedelta
     ) -> tuple[np.ndarray, np.ndarray]:
         """Complaints and conversations of ``subjects`` in the ``length`` buckets of ``width``
-        from ``since``, as two [len(subjects), length] arrays, oldest first; no row: 0. The same
-        numbers as ``history``, read for many subjects at once (a pass over 100,000 candidates
-        reads millions of rows): timestamps arrive as the backend's text, and only the few
-        distinct ones are parsed, instead of one timezone-aware datetime per row."""
+        from ``since``, as two [len(subjects), length] arrays, oldest first; no row: 0. A pass over
+        100,000 candidates reads millions of rows: timestamps arrive as the backend's text and
+        only the few distinct ones are parsed, instead of one timezone-aware datetime per row."""
         c = np.zeros((len(subjects), length))
         n = np.zeros((len(subjects), length))
         row_of = {s: i for i, s in enumerate(subjects)}.__getitem__

@@ -140,15 +140,16 @@ def fit_topics(
     sample = _sample(len(kdocs), config.fit_sample, config.seed)
     sdocs, stexts, semb = [kdocs[i] for i in sample], [ktexts[i] for i in sample], emb[sample]
     bt, labels = _cluster(sdocs, semb, config)
-    if previous is not None and previous.topics and config.fold_similarity is not None:
-        folded = _fold_splits(labels, semb, sdocs, stexts, previous, config.fold_similarity)
+    old = _previous_view(previous, sdocs, stexts)
+    if old is not None and config.fold_similarity is not None:
+        folded = _fold_splits(labels, semb, old.verdict, config.fold_similarity)
         if folded != labels:
             labels = folded
             _describe(bt, sdocs, labels, config)
     clusters = sorted(set(labels) - {OUTLIER})
     members = {c: np.flatnonzero(np.asarray(labels) == c) for c in clusters}
     centroids = {c: _unit(semb[m].mean(axis=0)) for c, m in members.items()}
-    ids = _stable_ids(clusters, members, sdocs, stexts, previous)
+    ids = _stable_ids(clusters, members, previous, old)
     topics, rows = [], []
     for c in clusters:
         words = [(w, float(s)) for w, s in (bt.get_topic(c) or []) if w][: config.top_n_words]
@@ -271,13 +272,10 @@ def _describe(bt: Any, docs: Sequence[list[str]], labels: list[int], config: Fit
                      top_n_words=config.top_n_words)
 
 
-def _fold_splits(
-    labels: list[int], emb: np.ndarray, docs: Sequence[list[str]], texts: Sequence[str],
-    previous: TopicModel, min_cos: float,
-) -> list[int]:
-    """FitConfig.fold_similarity: clusters that split one old topic fold back into its main one."""
+def _fold_splits(labels: list[int], emb: np.ndarray, verdict: np.ndarray, min_cos: float) -> list[int]:
+    """FitConfig.fold_similarity: clusters that split one old topic fold back into its main one
+    (``verdict``: the previous model's topic of each document)."""
     lab = np.asarray(labels)
-    verdict = np.array([a.topic_id for a in previous.assign(docs, texts)])
     ids, cent = _centroids(lab, emb)
     row = {c: k for k, c in enumerate(ids.tolist())}
     parent: dict[int, int] = {}
@@ -341,23 +339,38 @@ class _Ids:
     lineage: list[Lineage]
 
 
+@dataclass(slots=True)
+class _PreviousView:
+    """Where the previous model puts each sampled document: its nearest topic (threshold ignored)
+    and its own verdict (threshold applied: OUTLIER for what it would not take)."""
+
+    nearest: np.ndarray
+    verdict: np.ndarray
+
+
+def _previous_view(previous: TopicModel | None, docs: Sequence[list[str]], texts: Sequence[str]) -> _PreviousView | None:
+    if previous is None or not previous.topics:
+        return None
+    vectors = previous.backend.embed(docs, texts)  # once, for the lineage and the folds
+    return _PreviousView(previous.nearest(vectors), np.array([a.topic_id for a in previous.assign_vectors(vectors)]))
+
+
 def _stable_ids(
     clusters: list[int],
     members: dict[int, np.ndarray],
-    docs: Sequence[list[str]],
-    texts: Sequence[str],
     previous: TopicModel | None,
+    old: _PreviousView | None,
 ) -> _Ids:
     """One-to-one matching of the new clusters to the previous topics by shared documents
     (Jaccard), solved as an assignment problem; unmatched clusters get fresh ids."""
-    if previous is None or not previous.topics:
+    if previous is None or old is None:
         return _Ids({c: k for k, c in enumerate(clusters)}, [Lineage("new", k) for k in range(len(clusters))])
     from scipy.optimize import linear_sum_assignment
 
-    old_of_doc = previous.nearest(docs, texts)
-    # the previous model's own verdict (threshold applied): a cluster of documents it would call
-    # outliers is a new subject, one of documents it gave to a topic is a split of that topic
-    old_verdict = np.array([a.topic_id for a in previous.assign(docs, texts)])
+    old_of_doc = old.nearest
+    # the previous model's own verdict: a cluster of documents it would call outliers is a new
+    # subject, one of documents it gave to a topic is a split of that topic
+    old_verdict = old.verdict
     old_ids = [t.id for t in previous.topics]
     old_sizes = {o: int(np.sum(old_of_doc == o)) for o in old_ids}
     jac = np.zeros((len(clusters), len(old_ids)))

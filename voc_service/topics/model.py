@@ -92,10 +92,9 @@ class TopicModel:
             for b, t, p, e in zip(best, top, prob, empty, strict=True)
         ]
 
-    def nearest(self, docs: Sequence[list[str]], texts: Sequence[str]) -> np.ndarray:
-        """The nearest topic id of each document, threshold ignored (refit lineage needs where
-        every document would go); OUTLIER only for documents with no known word."""
-        vectors = self.backend.embed(docs, texts)
+    def nearest(self, vectors: np.ndarray) -> np.ndarray:
+        """The nearest topic id of each embedded document, threshold ignored (refit lineage needs
+        where every document would go); OUTLIER only for documents with no known word."""
         if not len(self.topics):
             return np.full(len(vectors), OUTLIER)
         ids = self.ids[(vectors @ self.centroids.T).argmax(axis=1)]
