@@ -4,6 +4,7 @@ a sale day = none, the lease lets one runner judge a bucket."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -230,6 +231,44 @@ def test_a_topic_whose_volume_rises_is_a_spike_even_when_its_share_cannot(store_
     topic = [b for subject, b in got if subject == "topic:5"]
     assert topic and incident <= topic[0] < incident + timedelta(hours=3), got
     assert not any(SALE <= b < SALE + timedelta(days=1) for _s, b in got), got
+
+
+def test_a_product_topic_pair_is_judged_against_its_skus_traffic(store_url: str) -> None:
+    """SKU P has 30 conversations an hour, 5 % complaints about topic 2, and one complaint an
+    hour about topic 5 (a fault: every conversation about it is a complaint, so the pair P|5's
+    share within itself is always 100 %). An incident brings six an hour for three hours: as a
+    share of P's conversations the pair rises from 3 % to 17 % and opens; a sale day with three
+    times everyone's traffic does not. Judged on its own conversations (``pair_exposure`` "own",
+    the rule before) no incident could move it."""
+    rng = random.Random(5)
+    incident = START + timedelta(days=8, hours=10)
+    batch = []
+    for h in range(9 * 24):
+        at = START + timedelta(hours=h)
+        traffic = 3 if SALE <= at < SALE + timedelta(days=1) else 1
+        spiking = incident <= at < incident + timedelta(hours=3)
+        for sku in ("P", "Q"):
+            for k in range(rng.randint(27, 33) * traffic):
+                batch.append(analysed_item(f"{sku}-{h}-{k}", [sku], topic=2, complaint=rng.random() < 0.05, at=at))
+        for k in range(rng.choice((0, 1, 1, 2)) * traffic + (6 if spiking else 0)):
+            batch.append(analysed_item(f"f-{h}-{k}", ["P"], topic=5, complaint=True, at=at))
+    store = open_store(store_url)
+    store.save_batch(batch)
+    signals = SignalStore(store.engine)
+    detector = SpikeDetector.from_settings(signals, Settings(spike_history_days=7), lambda: None)
+    assert detector.cfg.pair_exposure == "sku"
+    detector.replay(START, START + timedelta(days=9))
+    got = [(s.subject, s.opened_bucket) for s in signals.list(limit=50)]
+    pair = [b for subject, b in got if subject == "sku_topic:P|5"]
+    assert pair and incident <= pair[0] < incident + timedelta(hours=3), got
+    assert not any(SALE <= b < SALE + timedelta(days=1) for _s, b in got), got
+    assert not any(s.startswith("sku_topic:Q") or s == "sku:Q" for s, _b in got), got
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("delete from signal_events"))
+        conn.execute(sa.text("delete from signals"))
+    own = SpikeDetector(signals, replace(detector.cfg, pair_exposure="own"), 3600)
+    own.replay(START, START + timedelta(days=9))
+    assert not [s for s in signals.list(limit=50) if s.subject == "sku_topic:P|5"]
 
 
 def test_dense_history_reads_the_same_numbers_as_the_bucket_rows(store_url: str) -> None:

@@ -21,7 +21,7 @@ from voc_service.api.pb import insights_service_pb2_grpc as pb_grpc
 from voc_service.config import Settings
 from voc_service.domain import InvalidInput, NotFound
 from voc_service.domain.errors import Overloaded
-from voc_service.insights.buckets import Counts, bucket_start
+from voc_service.insights.buckets import Counts, bucket_start, sku_key
 from voc_service.insights.experience import SkuExperience, SkuView, rank_key
 from voc_service.insights.index import IndexConfig
 from voc_service.pipeline import Pipeline
@@ -192,7 +192,7 @@ class InsightsServicer(pb_grpc.InsightsServiceServicer):
             raise InvalidInput("sku_id", "required")
         window = parse_window(request.window, self.bucket_seconds, datetime.now(UTC), default_resolution=86400)
         limit = _limit(request.topic_limit, 5, 50, "topic_limit")
-        points = trend(self.insights.series(f"sku:{request.sku_id}", window.since, window.until), window.resolution)
+        points = trend(self.insights.series(sku_key(request.sku_id), window.since, window.until), window.resolution)
         got = self.skus.one(request.sku_id, window.since, window.until, points)
         if got is None:
             raise NotFound(f"SKU {request.sku_id!r} has no conversation in the window")

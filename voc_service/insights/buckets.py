@@ -89,10 +89,15 @@ class Subject:
     topic_id: int | None = None
 
 
+def sku_key(sku_id: str) -> str:
+    """The buckets' subject key of a SKU."""
+    return f"sku:{sku_id}"
+
+
 def subjects(c: Contribution) -> list[Subject]:
     out = [Subject("all", "all")]
     skus = list(dict.fromkeys(s for s in c.sku_ids if s))
-    out.extend(Subject(f"sku:{s}", "sku", s) for s in skus)
+    out.extend(Subject(sku_key(s), "sku", s) for s in skus)
     if c.topic_id is not None:
         out.append(Subject(f"topic:{c.topic_id}", "topic", "", c.topic_id))
         out.extend(Subject(f"sku_topic:{s}|{c.topic_id}", "sku_topic", s, c.topic_id) for s in skus)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import stats
 
+from voc_service.insights.buckets import sku_key
 from voc_service.insights.spikes import RateHistory, SignalState, SpikeConfig, judge_rate, own_hour_factors, step
 from voc_service.store.signals import JobClaim, LeaseLost, SignalRow, SignalStore, lease_holder
 from voc_service.topics.model import TopicModel
@@ -185,34 +186,42 @@ class SpikeDetector:
         share: float, now_factor: float, traffic: np.ndarray, phases: tuple[np.ndarray, int] | None,
         bucket: datetime,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Judge topics against everyone's traffic (in place: ``h.n``, ``h.factor`` and ``now_n``
-        of their rows); returns each subject's prior share and time-of-day factor now.
+        """Judge topics against everyone's traffic and SKU x topic pairs against their SKU's (in
+        place: ``h.n``, ``h.factor`` and ``now_n`` of their rows); returns each subject's prior
+        share and time-of-day factor now.
 
         A topic's conversations are not its exposure but its symptom: an incident brings
         conversations ABOUT the topic, nearly every one a complaint, so the complaint share
         within the topic hardly moves while its volume doubles. Against everyone's traffic the
         rise is plain, and a sale day that doubles that traffic still expects twice the
-        complaints. A topic gets its own long-run rate as the prior and its own time-of-day
-        profile (``spikes.own_hour_factors``): a topic of follow-ups on broken promises peaks at
-        night however quiet the night's traffic is. A topic with under ``min_history`` buckets of
+        complaints. A pair is the same symptom on one product (a screen fault of one phone: its
+        complaint share within itself is near 100 % before and during the incident), so its
+        exposure is its SKU's conversations: a sale day of that SKU expects twice its complaints
+        too. Both take their own long-run rate as the prior and their own time-of-day profile
+        (``spikes.own_hour_factors``): a topic of follow-ups on broken promises peaks at night
+        however quiet the night's traffic is. A subject with under ``min_history`` buckets of
         history is judged on its own conversations, as before. SKUs keep their own conversations
-        (a SKU promoted on the home page gets more of them without a defect), and so do SKU x
-        topic pairs: judged against their SKU's traffic they were found more often, but with as
-        many new false signals and one on a sale day (docs/benchmarks.md)."""
+        (a SKU promoted on the home page gets more of them without a defect)."""
         prior = np.full(len(keys), share)
         now_factors = np.full(len(keys), now_factor)
+        kinds = ("topic", "sku_topic") if self.cfg.pair_exposure == "sku" else ("topic",)
         rows = [
             i for i, k in enumerate(keys)
-            if subjects[k].kind == "topic"
+            if subjects[k].kind in kinds
             and len(active := np.flatnonzero(h.n[i])) and h.n.shape[1] - active[0] >= self.cfg.min_history
         ]
         if not rows:
             return prior, now_factors
+        pairs = [i for i in rows if subjects[keys[i]].kind == "sku_topic"]
+        sku_n, sku_now = self._sku_traffic([sku_key(subjects[keys[i]].sku_id) for i in pairs], keys, subjects, h, bucket)
         now_all = self.store.counts_of(["all"], bucket).get("all", (0, 0))[1]
         for i in rows:
-            h.n[i] = traffic
-            now_n[i] = now_all
-            prior[i] = h.c[i].sum() / max(traffic.sum(), 1.0)
+            if subjects[keys[i]].kind == "sku_topic":
+                sku = sku_key(subjects[keys[i]].sku_id)
+                h.n[i], now_n[i] = sku_n[sku], sku_now[sku]
+            else:
+                h.n[i], now_n[i] = traffic, now_all
+            prior[i] = h.c[i].sum() / max(h.n[i].sum(), 1.0)
         if phases is None:  # buckets of a day or more: no time of day
             return prior, now_factors
         # every bucket counts for the profile, past signals too: a topic that "spikes" every night
@@ -222,6 +231,23 @@ class SpikeDetector:
         h.factor = np.repeat(h.factor[None, :], len(keys), axis=0)
         h.factor[rows], now_factors[rows] = factors, now_f
         return prior, now_factors
+
+    def _sku_traffic(
+        self, skus: list[str], keys: list[str], subjects: dict[str, _Subject], h: RateHistory, bucket: datetime
+    ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+        """Conversations of the SKU subjects ``skus``: history (from ``h`` when the SKU is a
+        candidate itself, read otherwise) and the judged bucket's."""
+        row = {k: i for i, k in enumerate(keys)}
+        hist = {s: h.n[row[s]].copy() for s in skus if s in row}
+        now = {s: subjects[s].conversations for s in skus if s in row}
+        missing = sorted(set(skus) - set(hist))
+        if missing:
+            since = bucket - self.width * self.cfg.history
+            _c, n = self.store.history_dense(missing, since, self.cfg.history, self.width)
+            hist.update(zip(missing, n))
+            got = self.store.counts_of(missing, bucket)
+            now.update({s: float(got.get(s, (0, 0))[1]) for s in missing})
+        return hist, now
 
     def _phases(self, since: datetime, bucket: datetime) -> tuple[np.ndarray, int] | None:
         """Phase of the day of each history column and of ``bucket`` (None for day-wide buckets)."""

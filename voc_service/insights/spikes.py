@@ -39,6 +39,7 @@ from scipy import special, stats
 
 MAX_SCORE = 300.0
 MODES = ("rate", "count", "value")
+PAIR_EXPOSURES = ("sku", "own")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,13 @@ class SpikeConfig:
     prior_weight: float = 200.0  # rate: conversations' worth of weight of the prior share
     windows: tuple[int, ...] = (1,)  # rate: also judge the sum of the last w buckets (scan)
     direction: str = "up"  # "up": only rises; "both": rises and drops (values only)
+    # the pass: a SKU x topic pair's complaints as a share of its SKU's conversations ("sku") or of
+    # its own ("own", before 2026-12-04); measured in docs/benchmarks.md
+    pair_exposure: str = "sku"
+
+    def __post_init__(self) -> None:
+        if self.pair_exposure not in PAIR_EXPOSURES:
+            raise ValueError(f"pair_exposure must be one of {PAIR_EXPOSURES}, not {self.pair_exposure!r}")
 
 
 @dataclass(slots=True)
