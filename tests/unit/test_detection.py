@@ -4,6 +4,7 @@ a sale day = none, the lease lets one runner judge a bucket."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,6 +48,14 @@ def fill(store, days: int = 12) -> set[str]:  # noqa: ANN001
             batch = []
     store.save_batch(batch)
     return spike_ids
+
+
+def hours_of(days: int, incident: datetime) -> Iterator[tuple[int, datetime, int, bool]]:
+    """(index, start, traffic multiplier, inside the 3-hour incident) of each hour from START:
+    the sale day has three times everyone's traffic."""
+    for h in range(days * 24):
+        at = START + timedelta(hours=h)
+        yield h, at, 3 if SALE <= at < SALE + timedelta(days=1) else 1, incident <= at < incident + timedelta(hours=3)
 
 
 def test_replay_finds_the_incident_once_with_evidence_and_nothing_on_the_sale_day(store_url: str) -> None:
@@ -215,10 +224,7 @@ def test_a_topic_whose_volume_rises_is_a_spike_even_when_its_share_cannot(store_
     rng = random.Random(9)
     incident = START + timedelta(days=8, hours=6)
     batch = []
-    for h in range(9 * 24):
-        at = START + timedelta(hours=h)
-        traffic = 3 if SALE <= at < SALE + timedelta(days=1) else 1
-        spiking = incident <= at < incident + timedelta(hours=3)
+    for h, at, traffic, spiking in hours_of(9, incident):
         for k in range(rng.randint(90, 110) * traffic):
             batch.append(analysed_item(f"o-{h}-{k}", [f"S{k % 20}"], topic=2, complaint=rng.random() < 0.05, at=at))
         for k in range(rng.randint(2, 4) * traffic * (4 if spiking else 1)):
@@ -243,10 +249,7 @@ def test_a_product_topic_pair_is_judged_against_its_skus_traffic(store_url: str)
     rng = random.Random(5)
     incident = START + timedelta(days=8, hours=10)
     batch = []
-    for h in range(9 * 24):
-        at = START + timedelta(hours=h)
-        traffic = 3 if SALE <= at < SALE + timedelta(days=1) else 1
-        spiking = incident <= at < incident + timedelta(hours=3)
+    for h, at, traffic, spiking in hours_of(9, incident):
         for sku in ("P", "Q"):
             for k in range(rng.randint(27, 33) * traffic):
                 batch.append(analysed_item(f"{sku}-{h}-{k}", [sku], topic=2, complaint=rng.random() < 0.05, at=at))
