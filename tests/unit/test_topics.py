@@ -51,6 +51,17 @@ def test_fit_finds_topics_with_chinese_keywords(corpus) -> None:
     assert normalized_mutual_info_score(intents, labels) > 0.25
 
 
+def test_nr_topics_reduces_to_that_many_topics(corpus) -> None:
+    """`--nr-topics K` gives K topics (BERTopic's reduction), also when near-twin merging is on
+    (a merge at cosine 0 would otherwise fold everything into two)."""
+    docs, texts, _ = corpus
+    for extra in ({}, {"refine_rounds": 2, "merge_similarity": 0.0}):
+        model, labels = fit_topics(docs, texts, FitConfig(clustering_params={"n_clusters": 14}, nr_topics=8, **FAST, **extra))
+        assert len(model.topics) == 8 and set(labels) <= {t.id for t in model.topics} | {OUTLIER}, extra
+    merged, _ = fit_topics(docs, texts, FitConfig(clustering_params={"n_clusters": 14}, refine_rounds=2, merge_similarity=0.0, **FAST))
+    assert len(merged.topics) < 8  # the merge itself does work without nr_topics
+
+
 def test_saved_model_loads_without_pickle_and_assigns_the_same(corpus, tmp_path: Path) -> None:
     docs, texts, _ = corpus
     model, _ = fit_topics(docs, texts, FitConfig(clustering_params={"n_clusters": 8}, **FAST))

@@ -92,7 +92,8 @@ class FitConfig:
     # like its topic than 98 % of the topic's own members is called an outlier).
     served_quantile: float = 0.02
     # Rounds of nearest-centroid reassignment of the clustered documents in embedding space (0 = off)
-    # and the cosine above which two clusters' centroids merge them (None = never). Off by default:
+    # and the cosine above which two clusters' centroids merge them (None = never; not with
+    # nr_topics, which fixes the number of topics). Off by default:
     # measured together with other changes they raised seed stability to 94 % but merged a new
     # intent into its nearest neighbour (docs/topics.md, experiments).
     refine_rounds: int = 0
@@ -253,7 +254,9 @@ def _cluster(docs: Sequence[list[str]], emb: np.ndarray, config: FitConfig) -> t
         )
         changed = True
     if config.refine_rounds:
-        labels = _refine(labels, emb, config.refine_rounds, config.merge_similarity)
+        # with nr_topics the user chose how many topics there are: merging near-twins would undo it
+        merge = config.merge_similarity if config.nr_topics is None else None
+        labels = _refine(labels, emb, config.refine_rounds, merge)
         changed = True
     if changed:
         _describe(bt, docs, labels, config)
