@@ -53,7 +53,7 @@ def test_fit_finds_topics_with_chinese_keywords(corpus) -> None:
 
 def test_nr_topics_reduces_to_that_many_topics(corpus) -> None:
     """`--nr-topics K` gives K topics (BERTopic's reduction), also when near-twin merging is on
-    (a merge at cosine 0 would otherwise fold everything into two)."""
+    (a merge at cosine 0 would otherwise leave fewer: 5 before this was fixed)."""
     docs, texts, _ = corpus
     for extra in ({}, {"refine_rounds": 2, "merge_similarity": 0.0}):
         model, labels = fit_topics(docs, texts, FitConfig(clustering_params={"n_clusters": 14}, nr_topics=8, **FAST, **extra))

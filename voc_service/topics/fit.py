@@ -93,9 +93,9 @@ class FitConfig:
     served_quantile: float = 0.02
     # Rounds of nearest-centroid reassignment of the clustered documents in embedding space (0 = off)
     # and the cosine above which two clusters' centroids merge them (None = never; not with
-    # nr_topics, which fixes the number of topics). Off by default:
-    # measured together with other changes they raised seed stability to 94 % but merged a new
-    # intent into its nearest neighbour (docs/topics.md, experiments).
+    # nr_topics, which fixes the number of topics). Off by default: refine 2 + merge 0.4 held 90 %
+    # seed stability on every seed pair of the bench's data but not on other generated data
+    # (docs/benchmarks.md, "Seed stability over every seed pair").
     refine_rounds: int = 0
     merge_similarity: float | None = None
     # Refit only: a cluster whose documents the previous model puts mostly (>= half) in one old
