@@ -108,7 +108,8 @@ def test_two_replicas_store_once_count_once_and_share_the_spike_pass(store_url: 
             assert time.monotonic() - killed_at < 60, "nobody took the spike pass over"
             time.sleep(0.02)
         takeover = time.monotonic() - max(killed_at, ready[id(survivor)])
-        while signals.holder("spike_detection")[2] != newest:
+        # ">=": if the clock passes the hour (+ grace) during the test, the pass judges one more bucket
+        while (done := signals.holder("spike_detection")[2]) is None or done < newest:
             assert time.monotonic() - killed_at < 60, "the survivor did not finish the pass"
             time.sleep(0.05)
         # a third replica (no spike pass of its own) streams what the others raised
