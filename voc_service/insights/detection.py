@@ -214,7 +214,7 @@ class SpikeDetector:
             return prior, now_factors
         pairs = [i for i in rows if subjects[keys[i]].kind == "sku_topic"]
         sku_n, sku_now = self._sku_traffic([sku_key(subjects[keys[i]].sku_id) for i in pairs], keys, subjects, h, bucket)
-        now_all = self.store.counts_of(["all"], bucket).get("all", (0, 0))[1]
+        now_all = self.store.counts_of(["all"], bucket).get("all", (0, 0))[1] if len(pairs) < len(rows) else 0
         for i in rows:
             if subjects[keys[i]].kind == "sku_topic":
                 sku = sku_key(subjects[keys[i]].sku_id)

@@ -366,14 +366,13 @@ def _stable_ids(
 ) -> _Ids:
     """One-to-one matching of the new clusters to the previous topics by shared documents
     (Jaccard), solved as an assignment problem; unmatched clusters get fresh ids."""
-    if previous is None or old is None:
+    if previous is None or old is None:  # old is None also for a previous model with no topic
         return _Ids({c: k for k, c in enumerate(clusters)}, [Lineage("new", k) for k in range(len(clusters))])
     from scipy.optimize import linear_sum_assignment
 
-    old_of_doc = old.nearest
     # the previous model's own verdict: a cluster of documents it would call outliers is a new
     # subject, one of documents it gave to a topic is a split of that topic
-    old_verdict = old.verdict
+    old_of_doc, old_verdict = old.nearest, old.verdict
     old_ids = [t.id for t in previous.topics]
     old_sizes = {o: int(np.sum(old_of_doc == o)) for o in old_ids}
     jac = np.zeros((len(clusters), len(old_ids)))
