@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     spike_min_complaints: int = Field(5, ge=1, description="complaints in a bucket a subject needs to open a signal")
     spike_history_days: float = Field(28.0, gt=0, description="history a spike decision reads")
     spike_cooldown_buckets: int = Field(6, ge=0, description="buckets after a signal resolves before its subject can open again")
+    spike_baseline_refresh_buckets: int = Field(
+        24, ge=1, le=24 * 28, description="a candidate's baseline (its normal share, read from its history) is re-estimated after at most this many buckets; 1 = every pass"
+    )
     spike_windows: list[int] = Field(
         default_factory=lambda: [1, 2, 4], description="bucket spans whose complaint sums are judged too (JSON list; [1] = each bucket alone)"
     )

@@ -207,7 +207,7 @@ class VocServer:
                         log.info(
                             "spike pass",
                             extra={"bucket": result.bucket.isoformat(), "judged": result.judged,
-                                   "opened": result.opened, "resolved": result.resolved},
+                                   "estimated": result.estimated, "opened": result.opened, "resolved": result.resolved},
                         )
                 if done:
                     telemetry.SPIKE_PASS_SECONDS.observe((time.perf_counter() - t0) / len(done))

@@ -300,3 +300,56 @@ def test_dense_history_reads_the_same_numbers_as_the_bucket_rows(store_url: str)
     np.testing.assert_array_equal(n, want_n)
     assert len(rows["sku:A"]) == length and 0 < len(rows["topic:1"]) < length  # full and gappy histories
     assert n[0].sum() == sum(nn for _, _, nn in rows["sku:A"]) > 0
+
+
+class _CountingStore(SignalStore):
+    """The real store, noting whose whole history each read covers (longer than a window)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        super().__init__(engine)
+        self.history_reads: list[list[str]] = []
+
+    def history_dense(self, subjects: list[str], since: datetime, length: int, width: timedelta):  # noqa: ANN201
+        if length > 4:
+            self.history_reads.append(list(subjects))
+        return super().history_dense(subjects, since, length, width)
+
+
+def test_a_held_baseline_spares_the_history_read_until_it_expires_and_judges_alike(store_url: str, backend: str, tmp_path: Path) -> None:
+    """SKU A is a candidate every hour (about 6 complaints an hour). Its history is read when its
+    baseline is estimated, then not until the baseline's lifetime has passed; a replay holding
+    baselines for up to a day opens the same signals as one that estimates every bucket."""
+    store = open_store(store_url)
+    rng = random.Random(3)
+    store.save_batch([
+        analysed_item(f"{sku}-{h}-{k}", [sku], topic=None, complaint=rng.random() < 0.2, at=START + timedelta(hours=h))
+        for h in range(9 * 24) for sku in ("A", "B") for k in range(30)
+    ])
+    counting = _CountingStore(store.engine)
+    det = SpikeDetector.from_settings(counting, Settings(spike_history_days=7, spike_baseline_refresh_buckets=6), lambda: None)
+    first = START + timedelta(days=8)
+    life = det.baselines.lifetime("sku:A")
+    assert 3 < life <= 6
+    read_at = []
+    for k in range(life + 2):
+        counting.history_reads.clear()
+        assert det.judge_bucket(first + timedelta(hours=k)).judged == 2
+        if any("sku:A" in keys for keys in counting.history_reads):
+            read_at.append(k)
+    assert read_at == [0, life], (read_at, life)
+    store.close()
+
+    def opened(url: str, refresh: int) -> list[tuple[str, datetime]]:
+        s = open_store(url)
+        fill(s)
+        signals = SignalStore(s.engine)
+        cfg = Settings(spike_history_days=7, spike_baseline_refresh_buckets=refresh)
+        SpikeDetector.from_settings(signals, cfg, lambda: None).replay(START, START + timedelta(days=12))
+        got = sorted((x.subject, x.opened_bucket) for x in signals.list(limit=100))
+        s.close()
+        return got
+
+    with fresh_database(backend, tmp_path) as one, fresh_database(backend, tmp_path) as two:
+        held = opened(one, 24)
+        assert opened(two, 1) == held
+    assert ("sku:A", SPIKE) in held

@@ -3,11 +3,14 @@
 For each bucket that has closed (plus a grace period for late conversations) and not been judged
 yet, in order: the subjects that could open a signal (at least ``min_count`` complaints in the
 bucket) and the subjects with an open signal are judged in rate mode (insights/spikes.py) from
-their history before the bucket — causal, as `voc spikes` replays it. One replica runs the pass
-for a bucket (the store's job lease); a bucket's signals and the mark "bucket done" are written in
-one transaction that only commits while the writer still holds the lease, so each bucket is
-judged into signals exactly once across replicas. The lease lasts half a check period and every
-replica looks twice a period (server.py), so a replica that dies is replaced within one period.
+their history before the bucket — causal, as `voc spikes` replays it. What the history says is
+normal (a subject's baseline) is estimated when needed and held for up to a day
+(insights/baselines.py): a held candidate costs the pass its window's buckets, not its weeks.
+One replica runs the pass for a bucket (the store's job lease); a bucket's signals and the mark
+"bucket done" are written in one transaction that only commits while the writer still holds the
+lease, so each bucket is judged into signals exactly once across replicas. The lease lasts half a
+check period and every replica looks twice a period (server.py), so a replica that dies is
+replaced within one period.
 
 Kinds: ``sku``, ``topic``, ``sku_topic``, and ``new_topic`` — a topic the active model's last refit
 found new (lineage "new") whose complaints grow: judged against its own short history (count
@@ -27,8 +30,11 @@ import numpy as np
 from scipy import stats
 
 from voc_service.insights.buckets import sku_key
-from voc_service.insights.spikes import RateHistory, SignalState, SpikeConfig, judge_rate, own_hour_factors, step
-from voc_service.store.signals import JobClaim, LeaseLost, SignalRow, SignalStore, lease_holder
+from voc_service.insights.baselines import Baseline, BaselineCache
+from voc_service.insights.spikes import (
+    RateBaseline, RateHistory, SignalState, SpikeConfig, own_hour_adjust, rate_baseline, score_rate, step,
+)
+from voc_service.store.signals import JobClaim, LeaseLost, SignalStore, SubjectCounts, lease_holder
 from voc_service.topics.model import TopicModel
 
 if TYPE_CHECKING:
@@ -59,17 +65,30 @@ class PassResult:
     judged: int = 0
     opened: list[int] = field(default_factory=list)
     resolved: list[int] = field(default_factory=list)
+    estimated: int = 0  # of the judged: baselines estimated from their history (the others held)
 
 
 @dataclass(slots=True)
-class _Subject:
-    key: str
-    kind: str
-    sku_id: str
-    topic_id: int | None
-    complaints: float = 0.0
-    conversations: float = 0.0
-    open: SignalRow | None = None
+class _Rows:
+    """What the pass scores, one row per subject (keys sorted): baseline, the window's recent
+    buckets [S, lag] with their time-of-day factors, and the judged bucket's exposure and factor."""
+
+    share: np.ndarray
+    rho: np.ndarray
+    rho_w: dict[int, np.ndarray]
+    recent_c: np.ndarray
+    recent_n: np.ndarray
+    recent_f: np.ndarray
+    now_n: np.ndarray
+    now_f: np.ndarray
+
+    @classmethod
+    def empty(cls, size: int, windows: tuple[int, ...], now_n: np.ndarray, now_f: float) -> _Rows:
+        lag = max(windows) - 1
+        return cls(
+            np.zeros(size), np.zeros(size), {w: np.full(size, np.nan) for w in sorted(set(windows) - {1})},
+            np.zeros((size, lag)), np.zeros((size, lag)), np.ones((size, lag)), now_n.copy(), np.full(size, now_f),
+        )
 
 
 class SpikeDetector:
@@ -81,15 +100,21 @@ class SpikeDetector:
         model: Callable[[], TopicModel | None] = lambda: None,
         holder: str | None = None,
         lease: timedelta = timedelta(minutes=5),
+        baseline_refresh: int = 1,
     ) -> None:
         self.store, self.cfg, self.width = store, cfg, timedelta(seconds=bucket_seconds)
         self.model = model
         self.holder = holder or lease_holder()
         self.lease = lease
+        self.baselines = BaselineCache(baseline_refresh, self.width)
 
     def judge_bucket(self, bucket: datetime, claim: JobClaim | None = None) -> PassResult:
         """Judge one bucket and record its signals (with ``claim``: only while holding the job's
-        lease; LeaseLost otherwise, and nothing is written)."""
+        lease; LeaseLost otherwise, and nothing is written).
+
+        Each candidate is scored against its baseline: estimated here from its history when the
+        detector holds none usable for this bucket (insights/baselines.py), else the one held,
+        with only the window's newest buckets read."""
         cfg, result = self.cfg, PassResult(bucket)
         since = bucket - self.width * cfg.history
         all_c, all_n = (a[0] for a in self.store.history_dense(["all"], since, cfg.history, self.width))
@@ -100,12 +125,13 @@ class SpikeDetector:
         # "new" only means emerging after a refit: every topic of a first fit is "new" too
         refit = model is not None and bool(model.previous_version)
         new_topics = {x.topic_id for x in model.lineage if x.kind == "new"} if refit else set()  # type: ignore[union-attr]
+        window_start = self._window_start(bucket)
         subjects = {
-            s.subject: _Subject(s.subject, s.kind, s.sku_id, s.topic_id, s.complaints, s.conversations)
-            for s in (self.store.bucket_subjects(bucket, int(np.ceil(cfg.min_count)), self._window_start(bucket)) if warm else [])
+            s.subject: s
+            for s in (self.store.bucket_subjects(bucket, int(np.ceil(cfg.min_count)), window_start, self.width) if warm else [])
         }
         for sig in self.store.open_signals():
-            subj = subjects.setdefault(sig.subject, _Subject(sig.subject, sig.kind, sig.sku_id, sig.topic_id))
+            subj = subjects.setdefault(sig.subject, SubjectCounts(sig.subject, sig.kind, sig.sku_id, sig.topic_id, 0, 0))
             subj.open = sig
         missing = [k for k, s in subjects.items() if s.open is not None and not s.conversations]
         for key, (c, n) in self.store.counts_of(missing, bucket).items():
@@ -115,32 +141,43 @@ class SpikeDetector:
                 self.store.record([], [], [], datetime.now(UTC), claim)
             return result
         keys = sorted(subjects)
-        windows = self.store.incident_windows(keys)
-        h = self._history(keys, windows, since, bucket)
         phases = self._phases(since, bucket)
-        h.factor, now_factor = _hour_factors(all_c, all_n, phases)
+        base_f, now_factor = _hour_factors(all_c, all_n, phases)
         share = all_c.sum() / all_n.sum() if all_n.sum() else 0.0
         now_c = np.array([subjects[k].complaints for k in keys])
-        now_n = np.array([subjects[k].conversations for k in keys], dtype=float)
-        young = self._young_new_topics(keys, subjects, new_topics, h)  # before h.n is exposure
-        prior, now_factors = self._expose(keys, subjects, h, now_n, share, now_factor, all_n, phases, bucket)
-        judged = judge_rate(h, now_c, now_n, cfg, prior_share=prior, now_factor=now_factors)
+        rows = _Rows.empty(len(keys), cfg.windows, np.array([subjects[k].conversations for k in keys], dtype=float), now_factor)
+        self.baselines.evict(bucket)
+        # topics are few and each carries much of the traffic: always estimated afresh (held, their
+        # baselines added false signals on the generated bench; new topics need their fresh
+        # history anyway)
+        held = {
+            i: b for i, k in enumerate(keys)
+            if subjects[k].kind != "topic" and (b := self.baselines.get(k, bucket)) is not None
+        }
+        estimate = [i for i in range(len(keys)) if i not in held]
+        result.estimated = len(estimate)
+        young: dict[str, float] = {}
+        if estimate:
+            young = self._estimate(estimate, keys, subjects, rows, bucket, since, base_f, now_factor, share, all_n, phases, new_topics)
+        if held:
+            self._from_held(held, keys, subjects, rows, bucket, base_f, now_factor, all_n, phases)
+        base = RateBaseline(rows.share, rows.rho, dict(rows.rho_w))
+        judged = score_rate(base, now_c, rows.now_n, cfg, rows.now_f, rows.recent_c, rows.recent_n, rows.recent_f)
         scores = judged.score
         o_score, o_obs, o_exp, o_win = (a.copy() for a in judged.opening(now_c))
         for i, k in enumerate(keys):
             if k in young:  # a new topic: growth against its own short history, not a share
-                mean = h.c[i].sum() / max(1.0, young[k])
-                o_exp[i] = max(mean, 1.0)  # at least one complaint a bucket: a quiet start is no baseline
+                o_exp[i] = max(young[k], 1.0)  # at least one complaint a bucket: a quiet start is no baseline
                 o_score[i] = scores[i] = min(300.0, -stats.poisson.logsf(now_c[i] - 1, o_exp[i]) / np.log(10))
                 o_obs[i], o_win[i] = now_c[i], 1
         result.judged = len(keys)
+        ended = self.store.last_buckets(bucket - self.width * (cfg.cooldown + 1))
         opened, updated, resolved = [], [], []
         for i, k in enumerate(keys):
             s = subjects[k]
             state = SignalState(open=s.open is not None, quiet=s.open.quiet if s.open else 0)
-            if s.open is None and windows.get(k):  # cooldown runs from the last signal's resolution
-                last = max(end for _start, end in windows[k])
-                state.cooldown = max(0, cfg.cooldown - int((bucket - last) / self.width) + 1)
+            if s.open is None and k in ended:  # cooldown runs from the last signal's resolution
+                state.cooldown = max(0, cfg.cooldown - int((bucket - ended[k]) / self.width) + 1)
             if s.open is not None:  # an open signal resolves on its buckets' own scores
                 event = step(state, float(scores[i]), float(now_c[i]), float(judged.expected[i]), "rate", cfg)
             else:  # a signal opens on the window that stands out most
@@ -159,6 +196,107 @@ class SpikeDetector:
         result.opened = self.store.record(opened, updated, resolved, now, claim)
         result.resolved = [r["signal_id"] for r in resolved]
         return result
+
+    def _estimate(
+        self, idx: list[int], keys: list[str], subjects: dict[str, SubjectCounts], rows: _Rows, bucket: datetime,
+        since: datetime, base_f: np.ndarray, now_factor: float, share: float, all_n: np.ndarray,
+        phases: tuple[np.ndarray, int] | None, new_topics: set[int],
+    ) -> dict[str, float]:
+        """Baselines of the subjects ``idx`` from their history (and held for the next passes);
+        fills their rows. Returns the young new topics: key -> their mean complaints a bucket."""
+        cfg, lag = self.cfg, max(self.cfg.windows) - 1
+        sub = [keys[i] for i in idx]
+        h = self._history(sub, self.store.incident_windows(sub), since, bucket)
+        h.factor = base_f
+        now_n = rows.now_n[idx]
+        young = self._young_new_topics(sub, subjects, new_topics, h)  # before h.n is exposure
+        active = h.n > 0
+        fullness = np.where(active.any(axis=1), 1.0 - active.argmax(axis=1) / h.n.shape[1], 0.0)
+        prior, now_f, adjust, exposure = self._expose(sub, subjects, h, now_n, share, now_factor, all_n, phases, bucket)
+        b = rate_baseline(h, cfg, prior)
+        b.measure_windows(sorted(set(cfg.windows) - {1}))  # for all: the baselines are kept
+        rows.share[idx], rows.rho[idx], rows.now_n[idx], rows.now_f[idx] = b.share, b.rho, now_n, now_f
+        for w, r in b.rho_w.items():
+            if r is not None:
+                rows.rho_w[w][idx] = r
+        if lag:
+            k = min(lag, h.c.shape[1])  # a history shorter than the window: the rest stays 0
+            factor = np.broadcast_to(h.factor if h.factor.ndim == 2 else h.factor[None, :], h.c.shape)
+            rows.recent_c[idx, lag - k :] = h.c[:, h.c.shape[1] - k :]
+            rows.recent_n[idx, lag - k :] = h.n[:, h.n.shape[1] - k :]
+            rows.recent_f[idx, lag - k :] = factor[:, factor.shape[1] - k :]
+        windows = sorted(set(cfg.windows) - {1})
+        for j, key in enumerate(sub):
+            if key in young or subjects[key].kind == "topic":
+                continue
+            rho_w = tuple(float(b.rho_w[w][j]) if b.rho_w[w] is not None else float("nan") for w in windows)  # type: ignore[index]
+            self.baselines.put(key, Baseline(bucket, bucket, float(b.share[j]), float(b.rho[j]), rho_w, exposure[j], adjust[j]), float(fullness[j]))
+        return {k: float(h.c[sub.index(k)].sum()) / age for k, age in young.items()}
+
+    def _from_held(
+        self, held: dict[int, Baseline], keys: list[str], subjects: dict[str, SubjectCounts], rows: _Rows,
+        bucket: datetime, base_f: np.ndarray, now_factor: float, all_n: np.ndarray, phases: tuple[np.ndarray, int] | None,
+    ) -> None:
+        """Fill the rows of the subjects with a held baseline: the baseline itself, and the
+        window's recent buckets and the judged bucket's exposure (their own conversations, their
+        SKU's) and time-of-day factor. Vectorised over the subjects that are their own exposure
+        (most of a big pass); the pairs exposed to their SKU's traffic one by one."""
+        lag = max(self.cfg.windows) - 1
+        windows = sorted(set(self.cfg.windows) - {1})
+        idx = np.fromiter(held, dtype=np.intp, count=len(held))
+        got = list(held.values())
+        rows.share[idx] = [b.share for b in got]
+        rows.rho[idx] = [b.rho for b in got]
+        if windows:
+            rho_w = np.array([b.rho_w for b in got], dtype=float).reshape(len(got), len(windows))
+            for j, w in enumerate(windows):
+                rows.rho_w[w][idx] = rho_w[:, j]
+        other = [(i, b) for i, b in held.items() if b.exposure != "own" or b.adjust is not None]
+        skus = sorted({sku_key(subjects[keys[i]].sku_id) for i, b in other if b.exposure == "sku"})
+        now = {k: float(subjects[k].conversations) for k in skus if k in subjects}
+        absent = [k for k in skus if k not in now]
+        if absent:
+            counts = self.store.counts_of(absent, bucket)
+            now.update({k: float(counts.get(k, (0, 0))[1]) for k in absent})
+        cols = phases[0][len(phases[0]) - lag :] if (phases is not None and lag) else None
+        if lag:
+            need = [keys[i] for i in idx]
+            c, n = self._recent(need + skus, subjects, bucket)
+            rows.recent_c[idx], rows.recent_n[idx] = c[: len(need)], n[: len(need)]
+            rows.recent_f[idx] = base_f[len(base_f) - lag :]
+            sku_n = {k: n[len(need) + j] for j, k in enumerate(skus)}
+        all_now = None
+        for i, b in other:  # own conversations and everyone's profile are already in the rows
+            if b.exposure == "all":
+                if all_now is None:
+                    all_now = float(self.store.counts_of(["all"], bucket).get("all", (0, 0))[1])
+                rows.now_n[i] = all_now
+                if lag:
+                    rows.recent_n[i] = all_n[len(all_n) - lag :]
+            elif b.exposure == "sku":
+                sku = sku_key(subjects[keys[i]].sku_id)
+                rows.now_n[i] = now[sku]
+                if lag:
+                    rows.recent_n[i] = sku_n[sku]
+            if phases is not None and b.adjust is not None:
+                rows.now_f[i] = now_factor * b.adjust[phases[1]]
+                if cols is not None:
+                    rows.recent_f[i] = rows.recent_f[i] * b.adjust[cols]
+
+    def _recent(self, need: list[str], subjects: dict[str, SubjectCounts], bucket: datetime) -> tuple[np.ndarray, np.ndarray]:
+        """Complaints and conversations [len(need), lag] of ``need`` in the window's buckets before
+        ``bucket``: from the candidates query where it returned them, read otherwise."""
+        lag = max(self.cfg.windows) - 1
+        c, n = np.zeros((len(need), lag)), np.zeros((len(need), lag))
+        have = [j for j, k in enumerate(need) if (s := subjects.get(k)) is not None and len(s.recent_complaints) == lag]
+        if have:
+            c[have] = [subjects[need[j]].recent_complaints for j in have]
+            n[have] = [subjects[need[j]].recent_conversations for j in have]
+        if len(have) < len(need):
+            rest = sorted(set(range(len(need))) - set(have))
+            rc, rn = self.store.history_dense([need[j] for j in rest], bucket - self.width * lag, lag, self.width)
+            c[rest], n[rest] = rc, rn
+        return c, n
 
     def _history(
         self, keys: list[str], windows: dict[str, list[tuple[datetime, datetime]]], since: datetime, bucket: datetime
@@ -182,13 +320,15 @@ class SpikeDetector:
         return RateHistory(c, n, np.ones(L), skip)
 
     def _expose(
-        self, keys: list[str], subjects: dict[str, _Subject], h: RateHistory, now_n: np.ndarray,
+        self, keys: list[str], subjects: dict[str, SubjectCounts], h: RateHistory, now_n: np.ndarray,
         share: float, now_factor: float, traffic: np.ndarray, phases: tuple[np.ndarray, int] | None,
         bucket: datetime,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray | None], list[str]]:
         """Judge topics against everyone's traffic and SKU x topic pairs against their SKU's (in
         place: ``h.n``, ``h.factor`` and ``now_n`` of their rows); returns each subject's prior
-        share and time-of-day factor now.
+        share, time-of-day factor now, own time-of-day adjustment per phase of the day (None:
+        everyone's profile) and exposure ("own", "sku" or "all": whose conversations its
+        complaints are a share of).
 
         A topic's conversations are not its exposure but its symptom: an incident brings
         conversations ABOUT the topic, nearly every one a complaint, so the complaint share
@@ -204,6 +344,8 @@ class SpikeDetector:
         (a SKU promoted on the home page gets more of them without a defect)."""
         prior = np.full(len(keys), share)
         now_factors = np.full(len(keys), now_factor)
+        adjust: list[np.ndarray | None] = [None] * len(keys)
+        exposure = ["own"] * len(keys)
         kinds = ("topic", "sku_topic") if self.cfg.pair_exposure == "sku" else ("topic",)
         rows = [
             i for i, k in enumerate(keys)
@@ -211,29 +353,32 @@ class SpikeDetector:
             and len(active := np.flatnonzero(h.n[i])) and h.n.shape[1] - active[0] >= self.cfg.min_history
         ]
         if not rows:
-            return prior, now_factors
+            return prior, now_factors, adjust, exposure
         pairs = [i for i in rows if subjects[keys[i]].kind == "sku_topic"]
         sku_n, sku_now = self._sku_traffic([sku_key(subjects[keys[i]].sku_id) for i in pairs], keys, subjects, h, bucket)
         now_all = self.store.counts_of(["all"], bucket).get("all", (0, 0))[1] if len(pairs) < len(rows) else 0
         for i in rows:
             if subjects[keys[i]].kind == "sku_topic":
                 sku = sku_key(subjects[keys[i]].sku_id)
-                h.n[i], now_n[i] = sku_n[sku], sku_now[sku]
+                h.n[i], now_n[i], exposure[i] = sku_n[sku], sku_now[sku], "sku"
             else:
-                h.n[i], now_n[i] = traffic, now_all
+                h.n[i], now_n[i], exposure[i] = traffic, now_all, "all"
             prior[i] = h.c[i].sum() / max(h.n[i].sum(), 1.0)
         if phases is None:  # buckets of a day or more: no time of day
-            return prior, now_factors
+            return prior, now_factors, adjust, exposure
         # every bucket counts for the profile, past signals too: a topic that "spikes" every night
         # until its profile has learnt the night must not have those nights masked out of it
         # (masked, the false signals on the generated bench rose from 16 to 22-24 per seed)
-        factors, now_f = own_hour_factors(h.c[rows], h.n[rows], h.factor, now_factor, *phases)
+        cols, now_phase = phases
+        own = own_hour_adjust(h.c[rows], h.n[rows], h.factor, cols, max(int(cols.max()), now_phase) + 1)
         h.factor = np.repeat(h.factor[None, :], len(keys), axis=0)
-        h.factor[rows], now_factors[rows] = factors, now_f
-        return prior, now_factors
+        h.factor[rows], now_factors[rows] = h.factor[rows] * own[:, cols], now_factor * own[:, now_phase]
+        for j, i in enumerate(rows):
+            adjust[i] = own[j]
+        return prior, now_factors, adjust, exposure
 
     def _sku_traffic(
-        self, skus: list[str], keys: list[str], subjects: dict[str, _Subject], h: RateHistory, bucket: datetime
+        self, skus: list[str], keys: list[str], subjects: dict[str, SubjectCounts], h: RateHistory, bucket: datetime
     ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
         """Conversations of the SKU subjects ``skus``: history (from ``h`` when the SKU is a
         candidate itself, read otherwise) and the judged bucket's."""
@@ -259,7 +404,7 @@ class SpikeDetector:
         return (np.arange(L) + round(_phase0(since, width))) % per_day, now
 
     def _young_new_topics(
-        self, keys: list[str], subjects: dict[str, _Subject], new_topics: set[int], h: RateHistory
+        self, keys: list[str], subjects: dict[str, SubjectCounts], new_topics: set[int], h: RateHistory
     ) -> dict[str, float]:
         """Topic subjects of "new" topics with under 3 days of history: key -> buckets of history
         (from the first bucket with conversations in the dense history already read)."""
@@ -280,7 +425,7 @@ class SpikeDetector:
         return bucket - self.width * (w - 1) if w > 1 else None
 
     def _new_signal(
-        self, s: _Subject, young: bool, bucket: datetime, span: datetime, observed: float, expected: float,
+        self, s: SubjectCounts, young: bool, bucket: datetime, span: datetime, observed: float, expected: float,
         score: float, model: TopicModel | None,
     ) -> dict:
         """``observed`` / ``expected`` / evidence cover the window that opened it, from ``span``
@@ -292,7 +437,7 @@ class SpikeDetector:
         topic = model.by_id.get(topic_id) if (model is not None and topic_id is not None) else None
         return {
             "kind": "new_topic" if young else s.kind,
-            "subject": s.key,
+            "subject": s.subject,
             "sku_id": s.sku_id,
             "topic_id": s.topic_id,
             "opened_bucket": bucket,
@@ -319,7 +464,7 @@ class SpikeDetector:
             windows=tuple(sorted(set(settings.spike_windows) | {1})),
         )
         lease = timedelta(seconds=max(1.0, settings.spike_check_seconds / 2))
-        return cls(store, cfg, width, model, lease=lease)
+        return cls(store, cfg, width, model, lease=lease, baseline_refresh=settings.spike_baseline_refresh_buckets)
 
     def replay(self, since: datetime, until: datetime) -> list[PassResult]:
         """Judge every bucket in [since, until) in order, without the lease: backfills, benches

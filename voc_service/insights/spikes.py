@@ -246,23 +246,47 @@ class RateHistory:
         return cls(c, n, np.ones(c.shape[1]), np.zeros(c.shape, dtype=bool))
 
 
-def judge_rate(
-    h: RateHistory, now: np.ndarray, now_total: np.ndarray, cfg: SpikeConfig,
-    prior_share: np.ndarray | float | None = None, now_factor: np.ndarray | float = 1.0,
-) -> Judgement:
-    """Rate mode: expected = conversations now x the subject's complaint share (over its normal
-    history, shrunk toward ``prior_share``) x the time-of-day factor now. Robust: the subject's
-    past incidents and any bucket more than 3 sigma above the first estimate are left out of the
-    share and of the over-dispersion, so one spike neither hides the next hours of itself nor
-    makes the subject deaf for the weeks its history remembers it.
+@dataclass(slots=True)
+class RateBaseline:
+    """What a subject's history says is normal in rate mode: everything ``judge_rate`` takes from
+    the history except its newest ``max(windows) - 1`` buckets, one entry per subject. Kept
+    between passes (insights/baselines.py): the share of a subject with weeks of history moves
+    little in a day, and re-reading those weeks every hour for every candidate is what a pass over
+    many candidates spends its time on.
 
-    Windows (``cfg.windows``): a spike of a few hours on a small subject adds too few complaints
-    in any one bucket to stand out from its hour-to-hour noise, but its sum over the last w
-    buckets does. Each window is scored against the sum of its buckets' expectations, with the
-    over-dispersion of the history's own w-bucket sums; the newest w - 1 buckets are kept out of
-    the share so a spike that is building does not raise its own baseline."""
-    now = np.asarray(now, dtype=float)
-    n_now = np.asarray(now_total, dtype=float)
+    ``rho_w``: per window w > 1, the over-dispersion of the history's own w-bucket sums (None for
+    a history too short to measure it: the window's buckets are then taken as independent; NaN
+    for one subject: the same for it). Measured on demand from ``parts`` (the history's
+    complaints, conversations, fitted means and normal buckets) for the subjects a window could
+    open, unless ``measure_windows`` measured it for all (a baseline that is kept needs it)."""
+
+    share: np.ndarray
+    rho: np.ndarray
+    rho_w: dict[int, np.ndarray | None] = field(default_factory=dict)
+    parts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def window_rho(self, w: int, rows: np.ndarray) -> np.ndarray | None:
+        if w in self.rho_w:
+            got = self.rho_w[w]
+            return None if got is None else got[rows]
+        if self.parts is None:
+            return None
+        c, n, mu, keep = self.parts
+        return _window_dispersions(c[rows], n[rows], mu[rows], keep[rows], [w])[w]
+
+    def measure_windows(self, windows: list[int]) -> None:
+        if self.parts is not None:
+            self.rho_w.update(_window_dispersions(*self.parts, [w for w in windows if w not in self.rho_w]))
+            self.parts = None
+
+
+def rate_baseline(h: RateHistory, cfg: SpikeConfig, prior_share: np.ndarray | float | None = None) -> RateBaseline:
+    """The subject's normal complaint share (over its normal history, shrunk toward
+    ``prior_share``) and over-dispersion. Robust: the subject's past incidents and any bucket
+    more than 3 sigma above the first estimate are left out, so one spike neither hides the next
+    hours of itself nor makes the subject deaf for the weeks its history remembers it; the newest
+    ``max(windows) - 1`` buckets are left out too, so a spike that is building does not raise its
+    own baseline."""
     lag = max(cfg.windows) - 1
     factor = h.factor if h.factor.ndim == 2 else h.factor[None, :]
     expected_base = h.n * factor
@@ -281,29 +305,68 @@ def judge_rate(
     resid = np.where(keep, (h.c - mu) ** 2 - h.n * q, 0.0).sum(axis=1)
     den = np.where(keep, h.n * (h.n - 1) * q, 0.0).sum(axis=1)
     rho = np.clip(np.divide(resid, den, out=np.zeros_like(den), where=den > 0), 0.0, 0.5)
+    return RateBaseline(share, rho, parts=(h.c, h.n, mu, keep))
+
+
+def judge_rate(
+    h: RateHistory, now: np.ndarray, now_total: np.ndarray, cfg: SpikeConfig,
+    prior_share: np.ndarray | float | None = None, now_factor: np.ndarray | float = 1.0,
+) -> Judgement:
+    """Rate mode: expected = conversations now x the subject's complaint share (``rate_baseline``)
+    x the time-of-day factor now; scored by ``score_rate`` with the history's newest buckets as
+    the windows' recent part."""
+    lag = max(cfg.windows) - 1
+    factor = h.factor if h.factor.ndim == 2 else h.factor[None, :]
+    k = min(lag, h.c.shape[1])
+    recent = slice(h.c.shape[1] - k, None)
+    return score_rate(
+        rate_baseline(h, cfg, prior_share), now, now_total, cfg, now_factor,
+        h.c[:, recent], h.n[:, recent], np.broadcast_to(factor[:, recent], (h.c.shape[0], k)),
+    )
+
+
+def score_rate(
+    base: RateBaseline, now: np.ndarray, now_total: np.ndarray, cfg: SpikeConfig, now_factor: np.ndarray | float,
+    recent_c: np.ndarray, recent_n: np.ndarray, recent_factor: np.ndarray,
+) -> Judgement:
+    """Score the newest bucket against ``base``; ``recent_*`` [S, k] are the k buckets before it
+    (k = max(windows) - 1, fewer with a shorter history), oldest first, with their time-of-day
+    factors.
+
+    Windows (``cfg.windows``): a spike of a few hours on a small subject adds too few complaints
+    in any one bucket to stand out from its hour-to-hour noise, but its sum over the last w
+    buckets does. Each window is scored against the sum of its buckets' expectations, with the
+    over-dispersion of the history's own w-bucket sums."""
+    now = np.asarray(now, dtype=float)
+    n_now = np.asarray(now_total, dtype=float)
+    share, rho = base.share, base.rho
     p_now = np.clip(share * now_factor, 1e-6, 0.99)
     expected = n_now * p_now
     score = _beta_binomial_score(now, n_now, p_now, rho)
     out = Judgement(expected, score)
-    if lag <= 0:
+    if max(cfg.windows) <= 1:
         return out
+    mu = recent_n * np.clip(share[:, None] * recent_factor, 1e-6, 0.99)
     best = score.copy()
     win = np.ones(len(score), dtype=int)
     w_obs, w_exp = now.copy(), expected.copy()
     for w in sorted(set(cfg.windows) - {1}):
-        k = min(w - 1, h.c.shape[1])
-        obs = now + h.c[:, -k:].sum(axis=1)
-        n_w = n_now + h.n[:, -k:].sum(axis=1)
-        exp = expected + mu[:, -k:].sum(axis=1)
+        k = min(w - 1, recent_c.shape[1])
+        cols = slice(recent_c.shape[1] - k, None)
+        obs = now + recent_c[:, cols].sum(axis=1)
+        n_w = n_now + recent_n[:, cols].sum(axis=1)
+        exp = expected + mu[:, cols].sum(axis=1)
         # only where the window could open a signal: enough complaints above expectation
         todo = (obs >= cfg.min_count) & (obs - exp >= cfg.min_excess) & (n_w > 1)
         if not todo.any():
             continue
         N = n_w[todo]
-        rho_w = _window_dispersion(h.c[todo], h.n[todo], mu[todo], keep[todo], w)
-        if rho_w is None:  # too little history: as if the buckets were independent
-            nn = np.concatenate([h.n[todo, -k:], n_now[todo, None]], axis=1)
-            rho_w = rho[todo] * (nn * (nn - 1)).sum(axis=1) / np.maximum(N * (N - 1), 1.0)
+        # too little history to measure it (None, or NaN for a subject): as if the buckets were independent
+        nn = np.concatenate([recent_n[todo][:, cols], n_now[todo, None]], axis=1)
+        rho_w = rho[todo] * (nn * (nn - 1)).sum(axis=1) / np.maximum(N * (N - 1), 1.0)
+        measured = base.window_rho(w, todo)
+        if measured is not None:
+            rho_w = np.where(np.isnan(measured), rho_w, measured)
         sc = _beta_binomial_score(obs[todo], N, np.clip(exp[todo] / N, 1e-6, 0.99), rho_w)
         idx = np.flatnonzero(todo)
         better = sc > best[idx]
@@ -317,44 +380,56 @@ def own_hour_factors(
     c: np.ndarray, n: np.ndarray, base: np.ndarray, base_now: float,
     phase: np.ndarray, now_phase: int, pseudo: float = 50.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each subject's own time-of-day profile on top of ``base`` [L] (everyone's): per phase of
-    the day, its complaints in the history against what ``base`` expected there, shrunk
-    toward 1 with ``pseudo`` complaints' weight (a thin subject keeps everyone's profile).
-    Returns the factors [S, L] and the factor of the judged bucket [S]. ``phase`` [L] is each
+    """Each subject's own time-of-day profile on top of ``base`` [L] (everyone's): the factors
+    [S, L] and the factor of the judged bucket [S] (``own_hour_adjust``). ``phase`` [L] is each
     column's phase, ``now_phase`` the judged bucket's."""
-    per_day = max(int(phase.max()) if phase.size else 0, now_phase) + 1
+    adjust = own_hour_adjust(c, n, base, phase, max(int(phase.max()) if phase.size else 0, now_phase) + 1, pseudo)
+    return base[None, :] * adjust[:, phase], base_now * adjust[:, now_phase]
+
+
+def own_hour_adjust(
+    c: np.ndarray, n: np.ndarray, base: np.ndarray, phase: np.ndarray, per_day: int, pseudo: float = 50.0
+) -> np.ndarray:
+    """Per phase of the day [S, per_day], a subject's complaints in the history against what
+    ``base`` [L] (everyone's time-of-day factor of each column) expected there, shrunk toward 1
+    with ``pseudo`` complaints' weight (a thin subject keeps everyone's profile)."""
     base_rate = n * base[None, :]
-    got = c
-    rate = got.sum(axis=1) / np.maximum(base_rate.sum(axis=1), 1e-9)
+    rate = c.sum(axis=1) / np.maximum(base_rate.sum(axis=1), 1e-9)
     observed = np.zeros((c.shape[0], per_day))
     expected = np.zeros((c.shape[0], per_day))
     for k in range(per_day):
         cols = phase == k
-        observed[:, k] = got[:, cols].sum(axis=1)
+        observed[:, k] = c[:, cols].sum(axis=1)
         expected[:, k] = rate * base_rate[:, cols].sum(axis=1)
-    adjust = (observed + pseudo) / (expected + pseudo)
-    return base[None, :] * adjust[:, phase], base_now * adjust[:, now_phase]
+    return (observed + pseudo) / (expected + pseudo)
 
 
-def _window_dispersion(c: np.ndarray, n: np.ndarray, mu: np.ndarray, keep: np.ndarray, w: int) -> np.ndarray | None:
-    """Over-dispersion (beta-binomial rho) of sums of ``w`` consecutive buckets, measured on the
-    normal history's own rolling sums: busy hours come in runs (a delayed batch of parcels, a
-    night of follow-ups), so a sum of w buckets varies more than w independent buckets would."""
-    if c.shape[1] < 10 * w:
-        return None
-
-    def rolling(a: np.ndarray) -> np.ndarray:
-        cs = np.cumsum(a, axis=1)
-        return cs[:, w - 1 :] - np.concatenate([np.zeros((a.shape[0], 1)), cs[:, :-w]], axis=1)
-
-    whole = rolling(keep.astype(float)) == w
-    cw, nw, mw = rolling(c * keep), rolling(n * keep), rolling(mu * keep)
-    whole &= nw > 1
-    pw = np.clip(np.divide(mw, nw, out=np.zeros_like(mw), where=nw > 0), 1e-6, 0.99)
-    q = pw * (1 - pw)
-    resid = np.where(whole, (cw - mw) ** 2 - nw * q, 0.0).sum(axis=1)
-    den = np.where(whole, nw * (nw - 1) * q, 0.0).sum(axis=1)
-    return np.clip(np.divide(resid, den, out=np.zeros_like(den), where=den > 0), 0.0, 0.5)
+def _window_dispersions(
+    c: np.ndarray, n: np.ndarray, mu: np.ndarray, keep: np.ndarray, windows: list[int]
+) -> dict[int, np.ndarray | None]:
+    """Over-dispersion (beta-binomial rho) of sums of w consecutive buckets, for each w in
+    ``windows``, measured on the normal history's own rolling sums: busy hours come in runs (a
+    delayed batch of parcels, a night of follow-ups), so a sum of w buckets varies more than w
+    independent buckets would. None for a w the history is too short for (under 10 w buckets).
+    The running sums are shared by all windows (every baseline estimate computes them)."""
+    todo = [w for w in windows if c.shape[1] >= 10 * w]
+    out: dict[int, np.ndarray | None] = {w: None for w in windows}
+    if not todo:
+        return out
+    zero = np.zeros((c.shape[0], 1))
+    k_cs, c_cs, n_cs, m_cs = (
+        np.concatenate([zero, np.cumsum(a, axis=1)], axis=1) for a in (keep.astype(float), c * keep, n * keep, mu * keep)
+    )
+    for w in todo:
+        whole = (k_cs[:, w:] - k_cs[:, :-w]) == w
+        cw, nw, mw = (cs[:, w:] - cs[:, :-w] for cs in (c_cs, n_cs, m_cs))
+        whole &= nw > 1
+        pw = np.clip(np.divide(mw, nw, out=np.zeros_like(mw), where=nw > 0), 1e-6, 0.99)
+        q = pw * (1 - pw)
+        resid = np.where(whole, (cw - mw) ** 2 - nw * q, 0.0).sum(axis=1)
+        den = np.where(whole, nw * (nw - 1) * q, 0.0).sum(axis=1)
+        out[w] = np.clip(np.divide(resid, den, out=np.zeros_like(den), where=den > 0), 0.0, 0.5)
+    return out
 
 
 def _share(

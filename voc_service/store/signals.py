@@ -33,6 +33,10 @@ class SubjectCounts:
     topic_id: int | None
     complaints: int
     conversations: int
+    # the buckets of the window before the judged one, oldest first (empty without a window)
+    recent_complaints: tuple[int, ...] = ()
+    recent_conversations: tuple[int, ...] = ()
+    open: SignalRow | None = None  # its open signal (the pass sets it)
 
 
 @dataclass(slots=True)
@@ -70,11 +74,14 @@ class SignalStore:
 
     # --- reads for the pass ------------------------------------------------------------------
 
-    def bucket_subjects(self, bucket: datetime, min_complaints: int, since: datetime | None = None) -> list[SubjectCounts]:
+    def bucket_subjects(
+        self, bucket: datetime, min_complaints: int, since: datetime | None = None, width: timedelta | None = None
+    ) -> list[SubjectCounts]:
         """Subjects with at least ``min_complaints`` complaints in ``bucket`` (or, with ``since``,
         in the buckets from ``since`` to ``bucket`` together, and at least one in ``bucket``): the
         only ones that can open a signal there (a pass over 1 million SKUs judges a few hundred).
-        Counts are ``bucket``'s own."""
+        Counts are ``bucket``'s own; with ``since`` and ``width`` also each earlier bucket's of
+        the window (the pass scores the window's sums from them without reading the history)."""
         cols = (buckets.c.subject, buckets.c.kind, buckets.c.sku_id, buckets.c.topic_id)
         with self.engine.connect() as conn:
             if since is None or since >= bucket:
@@ -87,13 +94,21 @@ class SignalStore:
             newest = buckets.c.bucket_start == bucket
             now_c = sa.func.sum(sa.case((newest, buckets.c.complaints), else_=0))
             now_n = sa.func.sum(sa.case((newest, buckets.c.conversations), else_=0))
-            rows = conn.execute(
-                sa.select(*cols, now_c, now_n)
+            starts = [] if width is None else [since + width * j for j in range(int((bucket - since) / width))]
+            recent = [
+                sa.func.sum(sa.case((buckets.c.bucket_start == at, col), else_=0))
+                for col in (buckets.c.complaints, buckets.c.conversations) for at in starts
+            ]
+            result = conn.execute(
+                sa.select(*cols, now_c, now_n, *recent)
                 .where(buckets.c.bucket_start >= since, buckets.c.bucket_start <= bucket, buckets.c.kind.in_(KINDS))
                 .group_by(*cols)
                 .having(sa.and_(sa.func.sum(buckets.c.complaints) >= min_complaints, now_c >= 1))
-            ).all()
-        return [SubjectCounts(r[0], r[1], r[2], r[3], int(r[4]), int(r[5])) for r in rows]
+            )
+            rows = result.cursor.fetchall()  # text and integers: the driver's tuples (a pass may return 100,000)
+            result.close()
+        k = len(starts)
+        return [SubjectCounts(r[0], r[1], r[2], r[3], r[4], r[5], r[6 : 6 + k], r[6 + k : 6 + 2 * k]) for r in rows]
 
     def counts_of(self, subjects: list[str], bucket: datetime) -> dict[str, tuple[int, int]]:
         """(complaints, conversations) of ``subjects`` in ``bucket`` (absent: none)."""
@@ -113,7 +128,8 @@ class SignalStore:
         """Complaints and conversations of ``subjects`` in the ``length`` buckets of ``width``
         from ``since``, as two [len(subjects), length] arrays, oldest first; no row: 0. A pass over
         100,000 candidates reads millions of rows: timestamps arrive as the backend's text and
-        only the few distinct ones are parsed, instead of one timezone-aware datetime per row."""
+        only the few distinct ones are parsed, instead of one timezone-aware datetime per row,
+        and the rows are the driver's own tuples."""
         c = np.zeros((len(subjects), length))
         n = np.zeros((len(subjects), length))
         row_of = {s: i for i, s in enumerate(subjects)}.__getitem__
@@ -130,12 +146,16 @@ class SignalStore:
         until = since + width * length
         with self.engine.connect() as conn:
             for chunk in _chunks(subjects):
-                rows = conn.execute(
+                result = conn.execute(
                     sa.select(buckets.c.subject, sa.cast(buckets.c.bucket_start, sa.String), buckets.c.complaints,
                               buckets.c.conversations)
                     .where(buckets.c.subject.in_(chunk), buckets.c.bucket_start >= since,
                            buckets.c.bucket_start < until, buckets.c.conversations > 0)
-                ).all()
+                )
+                # plain columns (text, integers): the driver's tuples as they come; SQLAlchemy's
+                # row objects cost more than the query itself at millions of rows
+                rows = result.cursor.fetchall()
+                result.close()
                 if not rows:
                     continue
                 subj, at, cc, nn = zip(*rows)
@@ -158,6 +178,17 @@ class SignalStore:
                 ):
                     out.setdefault(subject, []).append((start, last))
         return out
+
+    def last_buckets(self, since: datetime) -> dict[str, datetime]:
+        """Per subject, the newest bucket judged while one of its signals was open, for the
+        subjects whose signals were open at or after ``since`` (what the cooldown needs)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(signals.c.subject, sa.func.max(signals.c.last_bucket))
+                .where(signals.c.last_bucket >= since)
+                .group_by(signals.c.subject)
+            ).all()
+        return {subject: last for subject, last in rows}
 
     def open_signals(self) -> list[SignalRow]:
         with self.engine.connect() as conn:
