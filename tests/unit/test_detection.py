@@ -353,3 +353,31 @@ def test_a_held_baseline_spares_the_history_read_until_it_expires_and_judges_ali
         held = opened(one, 24)
         assert opened(two, 1) == held
     assert ("sku:A", SPIKE) in held
+
+
+def test_a_burst_within_the_cooldown_after_a_resolved_signal_opens_none_and_a_later_one_opens(store_url: str) -> None:
+    """SKU A (8 % complaints) has an incident of three hours, then a burst of two hours right
+    after the signal resolved (within the 6-bucket cooldown, counted from the store's signals),
+    then another a day later: two signals, not three. (A burst late in the cooldown can still
+    open once the cooldown ends, from a window sum that reaches back into it.)"""
+    rng = random.Random(8)
+    first = START + timedelta(days=8, hours=2)
+    bursts = [(first, 3), (first + timedelta(hours=5), 2), (first + timedelta(hours=30), 2)]
+    batch = []
+    for h in range(10 * 24):
+        at = START + timedelta(hours=h)
+        hot = any(b <= at < b + timedelta(hours=k) for b, k in bursts)
+        for sku in ("A", "B"):
+            share = 0.5 if (sku == "A" and hot) else 0.08
+            batch += [analysed_item(f"{sku}-{h}-{k}", [sku], topic=None, complaint=rng.random() < share, at=at) for k in range(30)]
+    store = open_store(store_url)
+    store.save_batch(batch)
+    signals = SignalStore(store.engine)
+    SpikeDetector.from_settings(signals, Settings(spike_history_days=7), lambda: None).replay(START, START + timedelta(days=10))
+    got = sorted((s.opened_bucket, s.resolved_bucket) for s in signals.list(limit=50) if s.subject == "sku:A")
+    assert len(got) == 2, got
+    (opened1, resolved1), (opened2, _) = got
+    assert first <= opened1 < first + timedelta(hours=3)
+    # burst 2 lies inside the cooldown (and its window sums end before the cooldown does)
+    assert resolved1 is not None and resolved1 < first + timedelta(hours=5) and first + timedelta(hours=6) <= resolved1 + timedelta(hours=6)
+    assert first + timedelta(hours=30) <= opened2 < first + timedelta(hours=32)
