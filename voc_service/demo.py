@@ -8,6 +8,8 @@ QA, topics, SKU indices, spikes) add their sections here.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -97,7 +99,13 @@ def run_demo(n: int = 3000, seed: int = 7) -> int:
             _h("10. Service metrics (scraped from /metrics)")
             _report_metrics(server.metrics_port)
         finally:
-            code = server.terminate()
+            try:
+                code = server.terminate()
+            except subprocess.TimeoutExpired:  # say what the server was doing, then end it
+                print("voc serve did not stop within 30 s of SIGTERM; its last log lines:", file=sys.stderr)
+                print("\n".join(server.log_lines[-15:]), file=sys.stderr)
+                server.kill()
+                return 1
             _h("11. Graceful shutdown (SIGTERM)")
             print(f"exit code {code}; last log line: {server.log_lines[-1] if server.log_lines else ''}")
     return 0

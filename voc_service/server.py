@@ -200,7 +200,9 @@ class VocServer:
         while not self._stopped.wait(self.settings.spike_check_seconds / 2):
             try:
                 t0 = time.perf_counter()
-                done = self.detector.run_due(datetime.now(UTC), timedelta(seconds=self.settings.spike_grace_seconds))
+                done = self.detector.run_due(
+                    datetime.now(UTC), timedelta(seconds=self.settings.spike_grace_seconds), stopping=self._stopped.is_set
+                )
                 for result in done:
                     telemetry.SPIKE_BUCKETS.inc()
                     if result.opened or result.resolved:

@@ -93,6 +93,20 @@ def test_the_lease_lets_one_runner_judge_a_bucket(store_url: str) -> None:
     assert a.run_due(later + timedelta(seconds=10)) == []  # now b holds it
 
 
+def test_a_catch_up_stops_between_buckets_when_the_server_stops_and_resumes_next_time(store_url: str) -> None:
+    signals = SignalStore(open_store(store_url).engine)
+    now = datetime(2026, 11, 20, 12, 5, tzinfo=UTC)
+    det = SpikeDetector.from_settings(signals, Settings(), lambda: None)
+    calls = []
+
+    def stopping() -> bool:  # the server's stop event, set while the third bucket is judged
+        calls.append(1)
+        return len(calls) > 2
+
+    assert [r.bucket.hour for r in det.run_due(now, catch_up=5, stopping=stopping)] == [7, 8]
+    assert [r.bucket.hour for r in det.run_due(now + timedelta(seconds=1))] == [9, 10, 11]
+
+
 def test_a_stale_holder_writes_nothing(store_url: str) -> None:
     """A replica whose lease expired mid-pass (a long pause) cannot record a bucket: its results
     are dropped, not written twice next to those of the replica that took over."""

@@ -477,9 +477,14 @@ class SpikeDetector:
             bucket += self.width
         return out
 
-    def run_due(self, now: datetime, grace: timedelta = timedelta(minutes=2), catch_up: int = 24 * 7) -> list[PassResult]:
+    def run_due(
+        self, now: datetime, grace: timedelta = timedelta(minutes=2), catch_up: int = 24 * 7,
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> list[PassResult]:
         """Judge every closed bucket not judged yet (at most ``catch_up``), holding the lease;
-        returns what was done (nothing when another replica holds the lease)."""
+        returns what was done (nothing when another replica holds the lease). Between buckets it
+        stops when ``stopping()`` says the server is shutting down: a catch-up of a week of
+        buckets must not hold a shutdown up (the rest is judged by whoever runs next)."""
         from voc_service.insights.buckets import bucket_start
 
         newest = bucket_start(now - grace, int(self.width.total_seconds())) - self.width
@@ -489,7 +494,7 @@ class SpikeDetector:
         start = newest - self.width * (catch_up - 1) if last is None else max(last + self.width, newest - self.width * (catch_up - 1))
         out = []
         bucket, t0 = start, time.monotonic()
-        while bucket <= newest:
+        while bucket <= newest and not stopping():
             lease_until = now + timedelta(seconds=time.monotonic() - t0) + self.lease
             try:
                 out.append(self.judge_bucket(bucket, JobClaim(JOB, self.holder, bucket, lease_until)))
