@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -353,7 +354,17 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL") -> Engine:
         def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI types
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+            # readers never block the writer. Switching a NEW file to WAL needs it to itself, and
+            # SQLite answers "locked" at once, without the busy timeout, while another process
+            # (replicas started together) does the same: wait for that one, up to ~10 s
+            for attempt in range(100):
+                try:
+                    cur.execute("PRAGMA journal_mode=WAL")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or attempt == 99:
+                        raise
+                    time.sleep(0.1)
             cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
