@@ -23,14 +23,11 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-EXPOSURES = ("own", "sku", "all")
-
-
 @dataclass(slots=True)
 class Baseline:
     """One subject's ``spikes.RateBaseline`` row and how it is exposed: ``exposure`` says whose
-    conversations its complaints are a share of (its own, its SKU's or everyone's,
-    detection.SpikeDetector._expose); ``adjust`` its own time-of-day profile on top of everyone's,
+    conversations its complaints are a share of (its own or its SKU's, detection.SpikeDetector._expose:
+    topics, a share of everyone's, are estimated every pass and never held); ``adjust`` its own time-of-day profile on top of everyone's,
     per phase of the day (None: everyone's)."""
 
     estimated_for: datetime

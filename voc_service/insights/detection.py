@@ -83,10 +83,10 @@ class _Rows:
     now_f: np.ndarray
 
     @classmethod
-    def empty(cls, size: int, windows: tuple[int, ...], now_n: np.ndarray, now_f: float) -> _Rows:
-        lag = max(windows) - 1
+    def empty(cls, size: int, cfg: SpikeConfig, now_n: np.ndarray, now_f: float) -> _Rows:
+        lag = cfg.lag
         return cls(
-            np.zeros(size), np.zeros(size), {w: np.full(size, np.nan) for w in sorted(set(windows) - {1})},
+            np.zeros(size), np.zeros(size), {w: np.full(size, np.nan) for w in cfg.sums},
             np.zeros((size, lag)), np.zeros((size, lag)), np.ones((size, lag)), now_n.copy(), np.full(size, now_f),
         )
 
@@ -145,7 +145,7 @@ class SpikeDetector:
         base_f, now_factor = _hour_factors(all_c, all_n, phases)
         share = all_c.sum() / all_n.sum() if all_n.sum() else 0.0
         now_c = np.array([subjects[k].complaints for k in keys])
-        rows = _Rows.empty(len(keys), cfg.windows, np.array([subjects[k].conversations for k in keys], dtype=float), now_factor)
+        rows = _Rows.empty(len(keys), cfg, np.array([subjects[k].conversations for k in keys], dtype=float), now_factor)
         self.baselines.evict(bucket)
         # topics are few and each carries much of the traffic: always estimated afresh (held, their
         # baselines added false signals on the generated bench; new topics need their fresh
@@ -160,7 +160,7 @@ class SpikeDetector:
         if estimate:
             young = self._estimate(estimate, keys, subjects, rows, bucket, since, base_f, now_factor, share, all_n, phases, new_topics)
         if held:
-            self._from_held(held, keys, subjects, rows, bucket, base_f, now_factor, all_n, phases)
+            self._from_held(held, keys, subjects, rows, bucket, base_f, now_factor, phases)
         base = RateBaseline(rows.share, rows.rho, dict(rows.rho_w))
         judged = score_rate(base, now_c, rows.now_n, cfg, rows.now_f, rows.recent_c, rows.recent_n, rows.recent_f)
         scores = judged.score
@@ -204,7 +204,7 @@ class SpikeDetector:
     ) -> dict[str, float]:
         """Baselines of the subjects ``idx`` from their history (and held for the next passes);
         fills their rows. Returns the young new topics: key -> their mean complaints a bucket."""
-        cfg, lag = self.cfg, max(self.cfg.windows) - 1
+        cfg, lag = self.cfg, self.cfg.lag
         sub = [keys[i] for i in idx]
         h = self._history(sub, self.store.incident_windows(sub), since, bucket)
         h.factor = base_f
@@ -214,7 +214,7 @@ class SpikeDetector:
         fullness = np.where(active.any(axis=1), 1.0 - active.argmax(axis=1) / h.n.shape[1], 0.0)
         prior, now_f, adjust, exposure = self._expose(sub, subjects, h, now_n, share, now_factor, all_n, phases, bucket)
         b = rate_baseline(h, cfg, prior)
-        b.measure_windows(sorted(set(cfg.windows) - {1}))  # for all: the baselines are kept
+        b.measure_windows(cfg.sums)  # for all: the baselines are kept
         rows.share[idx], rows.rho[idx], rows.now_n[idx], rows.now_f[idx] = b.share, b.rho, now_n, now_f
         for w, r in b.rho_w.items():
             if r is not None:
@@ -225,7 +225,7 @@ class SpikeDetector:
             rows.recent_c[idx, lag - k :] = h.c[:, h.c.shape[1] - k :]
             rows.recent_n[idx, lag - k :] = h.n[:, h.n.shape[1] - k :]
             rows.recent_f[idx, lag - k :] = factor[:, factor.shape[1] - k :]
-        windows = sorted(set(cfg.windows) - {1})
+        windows = cfg.sums
         for j, key in enumerate(sub):
             if key in young or subjects[key].kind == "topic":
                 continue
@@ -235,14 +235,13 @@ class SpikeDetector:
 
     def _from_held(
         self, held: dict[int, Baseline], keys: list[str], subjects: dict[str, SubjectCounts], rows: _Rows,
-        bucket: datetime, base_f: np.ndarray, now_factor: float, all_n: np.ndarray, phases: tuple[np.ndarray, int] | None,
+        bucket: datetime, base_f: np.ndarray, now_factor: float, phases: tuple[np.ndarray, int] | None,
     ) -> None:
         """Fill the rows of the subjects with a held baseline: the baseline itself, and the
         window's recent buckets and the judged bucket's exposure (their own conversations, their
         SKU's) and time-of-day factor. Vectorised over the subjects that are their own exposure
         (most of a big pass); the pairs exposed to their SKU's traffic one by one."""
-        lag = max(self.cfg.windows) - 1
-        windows = sorted(set(self.cfg.windows) - {1})
+        lag, windows = self.cfg.lag, self.cfg.sums
         idx = np.fromiter(held, dtype=np.intp, count=len(held))
         got = list(held.values())
         rows.share[idx] = [b.share for b in got]
@@ -251,13 +250,9 @@ class SpikeDetector:
             rho_w = np.array([b.rho_w for b in got], dtype=float).reshape(len(got), len(windows))
             for j, w in enumerate(windows):
                 rows.rho_w[w][idx] = rho_w[:, j]
-        other = [(i, b) for i, b in held.items() if b.exposure != "own" or b.adjust is not None]
+        other = [(i, b) for i, b in held.items() if b.exposure == "sku" or b.adjust is not None]
         skus = sorted({sku_key(subjects[keys[i]].sku_id) for i, b in other if b.exposure == "sku"})
-        now = {k: float(subjects[k].conversations) for k in skus if k in subjects}
-        absent = [k for k in skus if k not in now]
-        if absent:
-            counts = self.store.counts_of(absent, bucket)
-            now.update({k: float(counts.get(k, (0, 0))[1]) for k in absent})
+        now = self._conversations_now(skus, subjects, bucket)
         cols = phases[0][len(phases[0]) - lag :] if (phases is not None and lag) else None
         if lag:
             need = [keys[i] for i in idx]
@@ -265,15 +260,8 @@ class SpikeDetector:
             rows.recent_c[idx], rows.recent_n[idx] = c[: len(need)], n[: len(need)]
             rows.recent_f[idx] = base_f[len(base_f) - lag :]
             sku_n = {k: n[len(need) + j] for j, k in enumerate(skus)}
-        all_now = None
         for i, b in other:  # own conversations and everyone's profile are already in the rows
-            if b.exposure == "all":
-                if all_now is None:
-                    all_now = float(self.store.counts_of(["all"], bucket).get("all", (0, 0))[1])
-                rows.now_n[i] = all_now
-                if lag:
-                    rows.recent_n[i] = all_n[len(all_n) - lag :]
-            elif b.exposure == "sku":
+            if b.exposure == "sku":
                 sku = sku_key(subjects[keys[i]].sku_id)
                 rows.now_n[i] = now[sku]
                 if lag:
@@ -283,10 +271,20 @@ class SpikeDetector:
                 if cols is not None:
                     rows.recent_f[i] = rows.recent_f[i] * b.adjust[cols]
 
+    def _conversations_now(self, keys: list[str], subjects: dict[str, SubjectCounts], bucket: datetime) -> dict[str, float]:
+        """Conversations of ``keys`` in the judged bucket: the pass's own subjects' counts, read
+        for the others (a pair's SKU that is no candidate itself)."""
+        now = {k: float(subjects[k].conversations) for k in keys if k in subjects}
+        absent = [k for k in keys if k not in now]
+        if absent:
+            got = self.store.counts_of(absent, bucket)
+            now.update({k: float(got.get(k, (0, 0))[1]) for k in absent})
+        return now
+
     def _recent(self, need: list[str], subjects: dict[str, SubjectCounts], bucket: datetime) -> tuple[np.ndarray, np.ndarray]:
         """Complaints and conversations [len(need), lag] of ``need`` in the window's buckets before
         ``bucket``: from the candidates query where it returned them, read otherwise."""
-        lag = max(self.cfg.windows) - 1
+        lag = self.cfg.lag
         c, n = np.zeros((len(need), lag)), np.zeros((len(need), lag))
         have = [j for j, k in enumerate(need) if (s := subjects.get(k)) is not None and len(s.recent_complaints) == lag]
         if have:
@@ -380,19 +378,16 @@ class SpikeDetector:
     def _sku_traffic(
         self, skus: list[str], keys: list[str], subjects: dict[str, SubjectCounts], h: RateHistory, bucket: datetime
     ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-        """Conversations of the SKU subjects ``skus``: history (from ``h`` when the SKU is a
-        candidate itself, read otherwise) and the judged bucket's."""
+        """Conversations of the SKU subjects ``skus``: history (from ``h`` when the SKU's own
+        history is in it, read otherwise) and the judged bucket's."""
         row = {k: i for i, k in enumerate(keys)}
         hist = {s: h.n[row[s]].copy() for s in skus if s in row}
-        now = {s: subjects[s].conversations for s in skus if s in row}
         missing = sorted(set(skus) - set(hist))
         if missing:
             since = bucket - self.width * self.cfg.history
             _c, n = self.store.history_dense(missing, since, self.cfg.history, self.width)
             hist.update(zip(missing, n))
-            got = self.store.counts_of(missing, bucket)
-            now.update({s: float(got.get(s, (0, 0))[1]) for s in missing})
-        return hist, now
+        return hist, self._conversations_now(sorted(set(skus)), subjects, bucket)
 
     def _phases(self, since: datetime, bucket: datetime) -> tuple[np.ndarray, int] | None:
         """Phase of the day of each history column and of ``bucket`` (None for day-wide buckets)."""

@@ -63,6 +63,16 @@ class SpikeConfig:
     # its own ("own", before 2026-12-04); measured in docs/benchmarks.md
     pair_exposure: str = "sku"
 
+    @property
+    def lag(self) -> int:
+        """Buckets before the judged one that the longest window sums (kept out of the share)."""
+        return max(self.windows) - 1
+
+    @property
+    def sums(self) -> list[int]:
+        """The windows longer than one bucket, shortest first."""
+        return sorted(set(self.windows) - {1})
+
     def __post_init__(self) -> None:
         if self.pair_exposure not in PAIR_EXPOSURES:
             raise ValueError(f"pair_exposure must be one of {PAIR_EXPOSURES}, not {self.pair_exposure!r}")
@@ -287,7 +297,7 @@ def rate_baseline(h: RateHistory, cfg: SpikeConfig, prior_share: np.ndarray | fl
     hours of itself nor makes the subject deaf for the weeks its history remembers it; the newest
     ``max(windows) - 1`` buckets are left out too, so a spike that is building does not raise its
     own baseline."""
-    lag = max(cfg.windows) - 1
+    lag = cfg.lag
     factor = h.factor if h.factor.ndim == 2 else h.factor[None, :]
     expected_base = h.n * factor
     keep = ~h.skip
@@ -315,7 +325,7 @@ def judge_rate(
     """Rate mode: expected = conversations now x the subject's complaint share (``rate_baseline``)
     x the time-of-day factor now; scored by ``score_rate`` with the history's newest buckets as
     the windows' recent part."""
-    lag = max(cfg.windows) - 1
+    lag = cfg.lag
     factor = h.factor if h.factor.ndim == 2 else h.factor[None, :]
     k = min(lag, h.c.shape[1])
     recent = slice(h.c.shape[1] - k, None)
@@ -344,13 +354,13 @@ def score_rate(
     expected = n_now * p_now
     score = _beta_binomial_score(now, n_now, p_now, rho)
     out = Judgement(expected, score)
-    if max(cfg.windows) <= 1:
+    if not cfg.lag:
         return out
     mu = recent_n * np.clip(share[:, None] * recent_factor, 1e-6, 0.99)
     best = score.copy()
     win = np.ones(len(score), dtype=int)
     w_obs, w_exp = now.copy(), expected.copy()
-    for w in sorted(set(cfg.windows) - {1}):
+    for w in cfg.sums:
         k = min(w - 1, recent_c.shape[1])
         cols = slice(recent_c.shape[1] - k, None)
         obs = now + recent_c[:, cols].sum(axis=1)
