@@ -395,3 +395,20 @@ def test_a_burst_within_the_cooldown_after_a_resolved_signal_opens_none_and_a_la
     # burst 2 lies inside the cooldown (and its window sums end before the cooldown does)
     assert resolved1 is not None and resolved1 < first + timedelta(hours=5) and first + timedelta(hours=6) <= resolved1 + timedelta(hours=6)
     assert first + timedelta(hours=30) <= opened2 < first + timedelta(hours=32)
+
+
+def test_evidence_puts_the_least_satisfied_customers_first(store_url: str) -> None:
+    """A reviewer opens the first ids of a signal's evidence: the clearest cases of the incident,
+    not the alphabetically first. Complaints outside the window or of another SKU are not evidence."""
+    store = open_store(store_url)
+    at = SPIKE + timedelta(minutes=5)
+    sats = {"e-1": -0.2, "e-2": -0.9, "e-3": -0.5, "e-4": -0.95, "e-5": 0.1}
+    store.save_batch([analysed_item(cid, ["A"], complaint=True, at=at, mean=m) for cid, m in sats.items()])
+    store.save_batch([
+        analysed_item("x-other-sku", ["B"], complaint=True, at=at, mean=-1.0),
+        analysed_item("x-before", ["A"], complaint=True, at=at - timedelta(hours=2), mean=-1.0),
+        analysed_item("x-no-complaint", ["A"], complaint=False, at=at, mean=-1.0),
+    ])
+    signals = SignalStore(store.engine)
+    assert signals.evidence("A", None, SPIKE, SPIKE + timedelta(hours=1)) == ["e-4", "e-2", "e-3", "e-1", "e-5"]
+    assert signals.evidence("A", None, SPIKE, SPIKE + timedelta(hours=1), limit=2) == ["e-4", "e-2"]

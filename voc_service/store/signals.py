@@ -198,7 +198,9 @@ class SignalStore:
     def evidence(
         self, sku_id: str, topic_id: int | None, since: datetime, until: datetime, limit: int = 10
     ) -> list[str]:
-        """Complaint conversations of the subject in the bucket: what a reviewer reads first."""
+        """Complaint conversations of the subject in the window, the least satisfied customers
+        first (what a reviewer should read first: the clearest cases of the incident, not the
+        alphabetically first ids); conversations without a satisfaction estimate last, ties by id."""
         q = sa.select(analyses.c.conversation_id).where(
             analyses.c.complaint.is_(True), analyses.c.occurred_at >= since, analyses.c.occurred_at < until
         )
@@ -209,7 +211,8 @@ class SignalStore:
                 conversation_skus.c.sku_id == sku_id
             )
         with self.engine.connect() as conn:
-            return list(conn.execute(q.order_by(analyses.c.conversation_id).limit(limit)).scalars())
+            order = (analyses.c.customer_satisfaction.is_(None), analyses.c.customer_satisfaction, analyses.c.conversation_id)
+            return list(conn.execute(q.order_by(*order).limit(limit)).scalars())
 
     def top_topic(self, sku_id: str, since: datetime, until: datetime) -> int | None:
         """The topic most of a SKU's complaints in the window are about."""
