@@ -88,8 +88,7 @@ def run_demo(n: int = 3000, seed: int = 7) -> int:
 
                 _h("9. Analysed examples (Analyze, include_tokens)")
                 stub = pb_grpc.AnalysisServiceStub(chan)
-                examples = [i for i in items if i.labels.pii][:1] + [i for i in items if i.labels.complaint][:1]
-                examples += [i for i in items if not i.labels.pii and not i.labels.complaint][:1]
+                examples = _examples(items)
                 for item in examples:
                     reply = stub.Analyze(
                         pb.AnalyzeRequest(conversation=conversation_to_pb(item.conversation), include_tokens=True)
@@ -109,6 +108,18 @@ def run_demo(n: int = 3000, seed: int = 7) -> int:
             _h("11. Graceful shutdown (SIGTERM)")
             print(f"exit code {code}; last log line: {server.log_lines[-1] if server.log_lines else ''}")
     return 0
+
+
+def _examples(items: list[Generated]) -> list[Generated]:
+    """Three different conversations: one with planted personal data and no complaint, one
+    complaint without it, one with neither (the first of each kind), so each shows something
+    the others do not."""
+    kinds = [
+        lambda i: bool(i.labels.pii) and not i.labels.complaint,
+        lambda i: i.labels.complaint and not i.labels.pii,
+        lambda i: not i.labels.pii and not i.labels.complaint,
+    ]
+    return [item for want in kinds for item in [next((i for i in items if want(i)), None)] if item is not None]
 
 
 def _scenario(n: int, seed: int) -> tuple[GeneratorConfig, SpikeSpec]:
@@ -171,6 +182,13 @@ def _report_skus_and_spikes(chan, url: str, cfg: GeneratorConfig, spike: SpikeSp
               f"{x.observed} complaints vs {x.expected:.1f} expected, score {x.score:.1f}, {x.severity}, "
               f"{ipb.Signal.Status.Name(x.status).lower()}; keywords {' '.join(x.keywords[:4]) or '-'}; "
               f"evidence {', '.join(x.evidence_conversation_ids[:3])}")
+    if signals and signals[0].evidence_conversation_ids:  # what a reviewer opens first (stored, redacted)
+        first = signals[0].evidence_conversation_ids[0]
+        stored = qpb_grpc.QualityServiceStub(chan).GetConversation(qpb.GetConversationRequest(conversation_id=first))
+        said = "，".join(t.text for t in stored.conversation.turns if t.role == conversation_pb2.CUSTOMER)
+        satisfaction = stored.analysis.sentiment.customer_satisfaction
+        print(f"  first evidence of #{signals[0].signal_id}, its least satisfied customer ({satisfaction:+.2f}), "
+              f"{first}: {said[:90]}")
     one = insights.GetSkuExperience(ipb.GetSkuExperienceRequest(sku_id=spike.sku_id, window=window))
     print(f"SKU {spike.sku_id}: index {one.index:.1f} (its category's {one.prior_index:.1f}); per day: "
           + ", ".join(f"{p.index:.1f} ({p.complaints}/{p.conversations})" for p in one.trend)
