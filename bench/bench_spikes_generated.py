@@ -374,16 +374,20 @@ def replay(meta: dict, settings: Settings) -> dict:
     t0 = time.perf_counter()
     bucket = start
     end = start + timedelta(days=meta["days"])
+    prepare_times: list[float] = []
     while bucket < end:
         ta = time.perf_counter()
         r = det.judge_bucket(bucket)
         times.append(time.perf_counter() - ta)
         judged.append(r.judged)
         bucket += HOUR
+        ta = time.perf_counter()
+        det.prepare(bucket)  # as the server does after each pass: off the pass's path, timed apart
+        prepare_times.append(time.perf_counter() - ta)
     total = time.perf_counter() - t0
     signals = sig_store.list(limit=1_000_000)
     engine.dispose()
-    return {"signals": signals, "times": times, "judged": judged, "seconds": total}
+    return {"signals": signals, "times": times, "prepare_times": prepare_times, "judged": judged, "seconds": total}
 
 
 def hour_index(meta: dict, at: datetime) -> int:
@@ -451,6 +455,8 @@ def score(meta: dict, run: dict, label: str, events: list[Event]) -> dict:
         "false_list": false,
         "judge_median_ms": 1000 * statistics.median(run["times"]),
         "judge_max_ms": 1000 * max(run["times"]),
+        "prepare_median_ms": 1000 * statistics.median(run["prepare_times"]),
+        "prepare_max_ms": 1000 * max(run["prepare_times"]),
         "judged_median": statistics.median(run["judged"]),
         "judged_max": max(run["judged"]),
         "replay_seconds": run["seconds"],
@@ -554,19 +560,18 @@ def cost_in_memory(n: int, cfg: SpikeConfig, repeats: int = 3, history: int = 16
     }
 
 
-def cost_end_to_end(workdir: Path, n: int, history: int, few: int = 500, windows: tuple[int, ...] = (1,)) -> dict:
-    """A store where ``n`` SKU subjects have >= 5 complaints in the judged bucket (``few`` of them
-    >= 20) and ``history`` buckets of history each; judge_bucket timed with min_complaints 5 (all
-    n are candidates) and 20 (``few`` candidates)."""
+def _cost_store(workdir: Path, n: int, history: int, judged: int, few: int) -> tuple[Path, datetime, int]:
+    """A SQLite store where ``n`` SKU subjects have ``history`` buckets of ordinary history (~20
+    conversations, 30 % complaints) and then ``judged`` buckets in which each has >= 5
+    complaints (``few`` of them >= 20); "all" covers at least 72 buckets before the first judged
+    one. Returns the path, the first judged bucket and the buckets of "all" history."""
     db = workdir / "cost.db"
     for f in workdir.glob("cost.db*"):
         f.unlink()
-    store = open_store(f"sqlite:///{db}", sqlite_synchronous="OFF")
+    open_store(f"sqlite:///{db}", sqlite_synchronous="OFF").engine.dispose()
     proc = sql_ts
-    judged_at = datetime(2026, 12, 1, tzinfo=BEIJING)
-    judged_at = bucket_start(judged_at, WIDTH)
+    judged_at = bucket_start(datetime(2026, 12, 1, tzinfo=BEIJING), WIDTH)
     rng = np.random.default_rng(1)
-    t0 = time.perf_counter()
     con = sqlite3.connect(db)
     con.execute("PRAGMA synchronous=OFF")
     cols = "subject, bucket_start, kind, sku_id, topic_id, conversations, complaints"
@@ -574,9 +579,8 @@ def cost_end_to_end(workdir: Path, n: int, history: int, few: int = 500, windows
     all_hist = max(history, 72)
     con.executemany(
         ins,
-        (("all", proc(judged_at - HOUR * (k + 1)), "all", "", None, 30 * n, 9 * n) for k in range(all_hist)),
+        (("all", proc(judged_at + HOUR * k), "all", "", None, 30 * n, 9 * n) for k in range(-all_hist, judged)),
     )
-    con.execute(ins, ("all", proc(judged_at), "all", "", None, 30 * n, 9 * n))
     for k in range(history):
         b = proc(judged_at - HOUR * (k + 1))
         nn = rng.poisson(20.0, size=n)
@@ -584,8 +588,8 @@ def cost_end_to_end(workdir: Path, n: int, history: int, few: int = 500, windows
         con.executemany(
             ins, ((f"sku:P{i:06d}", b, "sku", f"P{i:06d}", None, int(nn[i]), int(cc[i])) for i in range(n))
         )
-    con.execute(ins, ("all", proc(judged_at + HOUR), "all", "", None, 30 * n, 9 * n))
-    for at in (judged_at, judged_at + HOUR):  # the next bucket: the pass with the baselines held
+    for j in range(judged):
+        at = judged_at + HOUR * j
         nn = rng.poisson(20.0, size=n) + 10
         cc = np.maximum(rng.binomial(nn, 0.3), 5)
         cc[rng.choice(n, size=few, replace=False)] = np.maximum(cc[:few], 20)
@@ -596,6 +600,16 @@ def cost_end_to_end(workdir: Path, n: int, history: int, few: int = 500, windows
     con.commit()
     con.execute("ANALYZE")
     con.close()
+    return db, judged_at, all_hist
+
+
+def cost_end_to_end(workdir: Path, n: int, history: int, few: int = 500, windows: tuple[int, ...] = (1,)) -> dict:
+    """A store where ``n`` SKU subjects have >= 5 complaints in the judged bucket (``few`` of them
+    >= 20) and ``history`` buckets of history each; judge_bucket timed with min_complaints 5 (all
+    n are candidates) and 20 (``few`` candidates)."""
+    t0 = time.perf_counter()
+    db, judged_at, all_hist = _cost_store(workdir, n, history, 2, few)  # the second: the pass with the baselines held
+    store = open_store(f"sqlite:///{db}", sqlite_synchronous="OFF", migrate=False)
     build = time.perf_counter() - t0
     out = {"subjects": n, "history_buckets": history, "build_s": round(build, 1)}
     engine = store.engine
@@ -620,6 +634,37 @@ def cost_end_to_end(workdir: Path, n: int, history: int, few: int = 500, windows
                       "held_seconds": round(min(x[3] for x in runs), 3), "held_runs_s": [round(x[3], 3) for x in runs],
                       "held_judged": runs[0][4], "held_opened": runs[0][5]}
     engine.dispose()
+    return out
+
+
+def cost_steady_state(workdir: Path, n: int, history: int, passes: int, windows: tuple[int, ...] = (1,)) -> dict:
+    """``n`` SKU subjects that are candidates in every one of ``passes`` + 1 consecutive buckets,
+    judged as the server does: a pass, then ``prepare`` for the next bucket (the baselines that
+    expire there renewed off the pass's path). Times each pass and each prepare, and counts the
+    baselines each pass still estimated itself."""
+    t0 = time.perf_counter()
+    db, judged_at, all_hist = _cost_store(workdir, n, history, passes + 1, few=0)
+    build = time.perf_counter() - t0
+    store = open_store(f"sqlite:///{db}", sqlite_synchronous="OFF", migrate=False)
+    det = SpikeDetector.from_settings(SignalStore(store.engine), settings_of(5.0, 5, all_hist / 24, windows), lambda: None)
+    gc.collect()
+    t = time.perf_counter()
+    cold = det.judge_bucket(judged_at)
+    out = {"subjects": n, "history_buckets": history, "build_s": round(build, 1), "cold_s": round(time.perf_counter() - t, 2),
+           "refresh": det.baselines.refresh, "passes": []}
+    for k in range(1, passes + 1):
+        at = judged_at + HOUR * k
+        gc.collect()
+        t = time.perf_counter()
+        prepared = det.prepare(at)
+        tp = time.perf_counter() - t
+        gc.collect()
+        t = time.perf_counter()
+        r = det.judge_bucket(at)
+        out["passes"].append({"bucket": k, "prepared": prepared, "prepare_s": round(tp, 3), "judged": r.judged,
+                              "estimated_in_pass": r.estimated, "pass_s": round(time.perf_counter() - t, 3)})
+    assert cold.judged == n
+    store.engine.dispose()
     return out
 
 
@@ -729,7 +774,8 @@ def main() -> None:
             print(f"  {label} (open_score {o:g}, min_complaints {mc}, windows {list(w)}): {brief(r)}")
             print(f"    targets met: {r['meets']}")
             print(f"    replay {r['replay_seconds']:.0f} s; judge_bucket median {r['judge_median_ms']:.1f} ms, "
-                  f"max {r['judge_max_ms']:.1f} ms; subjects judged per bucket median {r['judged_median']:.0f}, max {r['judged_max']}")
+                  f"max {r['judge_max_ms']:.1f} ms (prepare after it: median {r['prepare_median_ms']:.1f} ms, max "
+                  f"{r['prepare_max_ms']:.1f} ms); subjects judged per bucket median {r['judged_median']:.0f}, max {r['judged_max']}")
         final = reports.get("tuned", reports["default"])
         final_label = "tuned" if "tuned" in reports else "default"
         misses = miss_report(ev, final_label)
@@ -774,7 +820,19 @@ def main() -> None:
             print(f"  28 days of history: {ce28['subjects']:,} candidates estimated in {ce28['all_candidates']['seconds']:.2f} s "
                   f"({per:.2f} ms a subject; runs {ce28['all_candidates']['runs_s']}); the next bucket, held: "
                   f"{ce28['all_candidates']['held_seconds']:.3f} s")
-            result["cost"] = {"in_memory": cm, "end_to_end": ce, "end_to_end_28_days": ce28}
+            # the steady state of that extreme: every subject a candidate every hour, a full history
+            # window (lifetimes 13-24 buckets), each pass followed by `prepare` as in the server
+            cs = cost_steady_state(work, args.cost_subjects, 72, 16, windows=windows)
+            ps = cs["passes"]
+            renewing = [p for p in ps if p["prepared"]]
+            print(f"  steady state, {cs['subjects']:,} candidates every bucket, {cs['history_buckets']} buckets of history, "
+                  f"refresh {cs['refresh']}: first pass {cs['cold_s']:.1f} s; then per pass median "
+                  f"{statistics.median(p['pass_s'] for p in ps):.2f} s, max {max(p['pass_s'] for p in ps):.2f} s, baselines "
+                  f"estimated in a pass at most {max(p['estimated_in_pass'] for p in ps)}; prepare after a pass: "
+                  f"{sum(p['prepared'] for p in ps):,} renewed in {len(renewing)} of {len(ps)} passes, median "
+                  f"{statistics.median(p['prepare_s'] for p in renewing) if renewing else 0:.2f} s "
+                  f"({statistics.median(p['prepared'] for p in renewing) if renewing else 0:,.0f} a time)")
+            result["cost"] = {"in_memory": cm, "end_to_end": ce, "end_to_end_28_days": ce28, "steady_state": cs}
         path = record("spikes_generated", result)
         print(f"\nwrote {path}")
     finally:

@@ -213,8 +213,18 @@ class VocServer:
                         )
                 if done:
                     telemetry.SPIKE_PASS_SECONDS.observe((time.perf_counter() - t0) / len(done))
+                    self._prepare_baselines(done[-1].bucket + self.detector.width)
             except Exception:  # noqa: BLE001 - a failed pass is retried next time; the server goes on
                 log.exception("spike pass failed; the buckets stay unjudged and are retried")
+
+    def _prepare_baselines(self, bucket: datetime) -> None:
+        """Renew the held baselines that would expire in the next pass now, off the path from
+        that bucket's close to its signals (SpikeDetector.prepare)."""
+        t0 = time.perf_counter()
+        n = self.detector.prepare(bucket, stopping=self._stopped.is_set)
+        if n:
+            log.info("spike baselines prepared", extra={"bucket": bucket.isoformat(), "estimated": n,
+                                                         "seconds": round(time.perf_counter() - t0, 3)})
 
     def _watch_retention(self) -> None:
         """Blank the transcripts of conversations older than VOC_RETENTION_DAYS, every

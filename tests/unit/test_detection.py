@@ -369,6 +369,51 @@ def test_a_held_baseline_spares_the_history_read_until_it_expires_and_judges_ali
     assert ("sku:A", SPIKE) in held
 
 
+def test_prepare_renews_an_expiring_baseline_before_the_pass_with_the_estimate_the_pass_would_make(store_url: str) -> None:
+    """With ``prepare`` called after each pass (as the server does), SKU A's history is read once
+    by the first pass and then by ``prepare`` for the bucket where its baseline expires, never
+    again by a pass; the renewed baseline is the one a detector without ``prepare`` estimates in
+    that pass. Nothing is prepared for a bucket that does not follow the last pass, nor with a
+    refresh of 1 (every pass estimates)."""
+    store = open_store(store_url)
+    rng = random.Random(3)
+    store.save_batch([
+        analysed_item(f"{sku}-{h}-{k}", [sku], topic=None, complaint=rng.random() < 0.2, at=START + timedelta(hours=h))
+        for h in range(9 * 24) for sku in ("A", "B") for k in range(30)
+    ])
+    counting = _CountingStore(store.engine)
+    settings = Settings(spike_history_days=7, spike_baseline_refresh_buckets=6)
+    det = SpikeDetector.from_settings(counting, settings, lambda: None)
+    plain = SpikeDetector.from_settings(SignalStore(store.engine), settings, lambda: None)
+    first = START + timedelta(days=8)
+    life = det.baselines.lifetime("sku:A")
+    in_pass, in_prepare = [], []
+    for k in range(life + 2):
+        bucket = first + timedelta(hours=k)
+        counting.history_reads.clear()
+        result = det.judge_bucket(bucket)
+        assert plain.judge_bucket(bucket).judged == result.judged == 2
+        if any("sku:A" in keys for keys in counting.history_reads):
+            in_pass.append(k)
+        counting.history_reads.clear()
+        det.prepare(bucket + timedelta(hours=1))
+        if any("sku:A" in keys for keys in counting.history_reads):
+            in_prepare.append(k + 1)
+    assert in_pass == [0] and in_prepare == [life], (in_pass, in_prepare, life)
+    renewed_at = first + timedelta(hours=life)
+    renewed, estimated = det.baselines.get("sku:A", renewed_at), plain.baselines.get("sku:A", renewed_at)
+    assert renewed is not None and estimated is not None
+    assert renewed.estimated_for == estimated.estimated_for == renewed_at and renewed.until == estimated.until
+    assert (renewed.share, renewed.rho, renewed.exposure) == (estimated.share, estimated.rho, estimated.exposure)
+    np.testing.assert_array_equal(renewed.rho_w, estimated.rho_w)
+    after = first + timedelta(hours=life + 1)
+    assert det.prepare(after + timedelta(hours=5)) == 0  # not the bucket after the last pass
+    every = SpikeDetector.from_settings(SignalStore(store.engine), Settings(spike_history_days=7, spike_baseline_refresh_buckets=1), lambda: None)
+    every.judge_bucket(after)
+    assert every.prepare(after + timedelta(hours=1)) == 0
+    store.close()
+
+
 def test_a_burst_within_the_cooldown_after_a_resolved_signal_opens_none_and_a_later_one_opens(store_url: str) -> None:
     """SKU A (8 % complaints) has an incident of three hours, then a burst of two hours right
     after the signal resolved (within the 6-bucket cooldown, counted from the store's signals),

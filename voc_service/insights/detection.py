@@ -91,6 +91,35 @@ class _Rows:
         )
 
 
+@dataclass(slots=True)
+class _Context:
+    """What every subject of a bucket's pass is judged with: everyone's history ("all") over the
+    history window before ``bucket``, its time-of-day profile and overall complaint share."""
+
+    bucket: datetime
+    since: datetime
+    all_n: np.ndarray
+    phases: tuple[np.ndarray, int] | None
+    base_f: np.ndarray  # everyone's time-of-day factor of each history column
+    now_factor: float  # ... and of the judged bucket
+    share: float
+    warm: bool  # enough history to know what is normal: nothing opens before
+
+
+@dataclass(slots=True)
+class _Estimate:
+    """Baselines estimated from history (``SpikeDetector._estimated``), one row per subject."""
+
+    history: RateHistory  # as exposed: topics' and pairs' conversations are whose they are a share of
+    baseline: RateBaseline
+    now_n: np.ndarray  # the judged bucket's exposure
+    now_f: np.ndarray  # the judged bucket's time-of-day factor
+    adjust: list[np.ndarray | None]
+    exposure: list[str]
+    fullness: np.ndarray
+    young: dict[str, float]  # young new topics: key -> buckets of history
+
+
 class SpikeDetector:
     def __init__(
         self,
@@ -107,6 +136,8 @@ class SpikeDetector:
         self.holder = holder or lease_holder()
         self.lease = lease
         self.baselines = BaselineCache(baseline_refresh, self.width)
+        # the held subjects judged in the last pass and its bucket: whose baselines `prepare` renews
+        self._last_pass: tuple[datetime, dict[str, SubjectCounts]] | None = None
 
     def judge_bucket(self, bucket: datetime, claim: JobClaim | None = None) -> PassResult:
         """Judge one bucket and record its signals (with ``claim``: only while holding the job's
@@ -116,11 +147,7 @@ class SpikeDetector:
         detector holds none usable for this bucket (insights/baselines.py), else the one held,
         with only the window's newest buckets read."""
         cfg, result = self.cfg, PassResult(bucket)
-        since = bucket - self.width * cfg.history
-        all_c, all_n = (a[0] for a in self.store.history_dense(["all"], since, cfg.history, self.width))
-        # too little history to know what is normal (a new deployment's first days): nothing
-        # opens, but open signals can still resolve
-        warm = np.count_nonzero(all_n) >= cfg.min_history
+        ctx = self._context(bucket)
         model = self.model()
         # "new" only means emerging after a refit: every topic of a first fit is "new" too
         refit = model is not None and bool(model.previous_version)
@@ -128,7 +155,7 @@ class SpikeDetector:
         window_start = self._window_start(bucket)
         subjects = {
             s.subject: s
-            for s in (self.store.bucket_subjects(bucket, int(np.ceil(cfg.min_count)), window_start, self.width) if warm else [])
+            for s in (self.store.bucket_subjects(bucket, int(np.ceil(cfg.min_count)), window_start, self.width) if ctx.warm else [])
         }
         for sig in self.store.open_signals():
             subj = subjects.setdefault(sig.subject, SubjectCounts(sig.subject, sig.kind, sig.sku_id, sig.topic_id, 0, 0))
@@ -141,11 +168,8 @@ class SpikeDetector:
                 self.store.record([], [], [], datetime.now(UTC), claim)
             return result
         keys = sorted(subjects)
-        phases = self._phases(since, bucket)
-        base_f, now_factor = _hour_factors(all_c, all_n, phases)
-        share = all_c.sum() / all_n.sum() if all_n.sum() else 0.0
         now_c = np.array([subjects[k].complaints for k in keys])
-        rows = _Rows.empty(len(keys), cfg, np.array([subjects[k].conversations for k in keys], dtype=float), now_factor)
+        rows = _Rows.empty(len(keys), cfg, np.array([subjects[k].conversations for k in keys], dtype=float), ctx.now_factor)
         self.baselines.evict(bucket)
         # topics are few and each carries much of the traffic: always estimated afresh (held, their
         # baselines added false signals on the generated bench; new topics need their fresh
@@ -158,9 +182,10 @@ class SpikeDetector:
         result.estimated = len(estimate)
         young: dict[str, float] = {}
         if estimate:
-            young = self._estimate(estimate, keys, subjects, rows, bucket, since, base_f, now_factor, share, all_n, phases, new_topics)
+            young = self._estimate(estimate, keys, subjects, rows, ctx, new_topics)
         if held:
-            self._from_held(held, keys, subjects, rows, bucket, base_f, now_factor, phases)
+            self._from_held(held, keys, subjects, rows, ctx)
+        self._last_pass = (bucket, {k: subjects[k] for k in keys if subjects[k].kind != "topic" and k not in young})
         base = RateBaseline(rows.share, rows.rho, dict(rows.rho_w))
         judged = score_rate(base, now_c, rows.now_n, cfg, rows.now_f, rows.recent_c, rows.recent_n, rows.recent_f)
         scores = judged.score
@@ -197,25 +222,29 @@ class SpikeDetector:
         result.resolved = [r["signal_id"] for r in resolved]
         return result
 
+    def _context(self, bucket: datetime) -> _Context:
+        cfg = self.cfg
+        since = bucket - self.width * cfg.history
+        all_c, all_n = (a[0] for a in self.store.history_dense(["all"], since, cfg.history, self.width))
+        phases = self._phases(since, bucket)
+        base_f, now_factor = _hour_factors(all_c, all_n, phases)
+        share = all_c.sum() / all_n.sum() if all_n.sum() else 0.0
+        # too little history to know what is normal (a new deployment's first days): nothing
+        # opens, but open signals can still resolve
+        warm = bool(np.count_nonzero(all_n) >= cfg.min_history)
+        return _Context(bucket, since, all_n, phases, base_f, now_factor, float(share), warm)
+
     def _estimate(
-        self, idx: list[int], keys: list[str], subjects: dict[str, SubjectCounts], rows: _Rows, bucket: datetime,
-        since: datetime, base_f: np.ndarray, now_factor: float, share: float, all_n: np.ndarray,
-        phases: tuple[np.ndarray, int] | None, new_topics: set[int],
+        self, idx: list[int], keys: list[str], subjects: dict[str, SubjectCounts], rows: _Rows, ctx: _Context,
+        new_topics: set[int],
     ) -> dict[str, float]:
         """Baselines of the subjects ``idx`` from their history (and held for the next passes);
         fills their rows. Returns the young new topics: key -> their mean complaints a bucket."""
-        cfg, lag = self.cfg, self.cfg.lag
+        lag = self.cfg.lag
         sub = [keys[i] for i in idx]
-        h = self._history(sub, self.store.incident_windows(sub), since, bucket)
-        h.factor = base_f
-        now_n = rows.now_n[idx]
-        young = self._young_new_topics(sub, subjects, new_topics, h)  # before h.n is exposure
-        active = h.n > 0
-        fullness = np.where(active.any(axis=1), 1.0 - active.argmax(axis=1) / h.n.shape[1], 0.0)
-        prior, now_f, adjust, exposure = self._expose(sub, subjects, h, now_n, share, now_factor, all_n, phases, bucket)
-        b = rate_baseline(h, cfg, prior)
-        b.measure_windows(cfg.sums)  # for all: the baselines are kept
-        rows.share[idx], rows.rho[idx], rows.now_n[idx], rows.now_f[idx] = b.share, b.rho, now_n, now_f
+        est = self._estimated(sub, subjects, ctx, rows.now_n[idx], new_topics)
+        h, b = est.history, est.baseline
+        rows.share[idx], rows.rho[idx], rows.now_n[idx], rows.now_f[idx] = b.share, b.rho, est.now_n, est.now_f
         for w, r in b.rho_w.items():
             if r is not None:
                 rows.rho_w[w][idx] = r
@@ -225,23 +254,79 @@ class SpikeDetector:
             rows.recent_c[idx, lag - k :] = h.c[:, h.c.shape[1] - k :]
             rows.recent_n[idx, lag - k :] = h.n[:, h.n.shape[1] - k :]
             rows.recent_f[idx, lag - k :] = factor[:, factor.shape[1] - k :]
-        windows = cfg.sums
+        self._hold(sub, subjects, est, ctx.bucket)
+        return {k: float(h.c[sub.index(k)].sum()) / age for k, age in est.young.items()}
+
+    def _estimated(
+        self, sub: list[str], subjects: dict[str, SubjectCounts], ctx: _Context, now_n: np.ndarray, new_topics: set[int]
+    ) -> _Estimate:
+        """Baselines of the subjects ``sub`` for ``ctx.bucket`` from their history before it."""
+        h = self._history(sub, self.store.incident_windows(sub), ctx.since, ctx.bucket)
+        h.factor = ctx.base_f
+        now_n = np.array(now_n, dtype=float)
+        young = self._young_new_topics(sub, subjects, new_topics, h)  # before h.n is exposure
+        active = h.n > 0
+        fullness = np.where(active.any(axis=1), 1.0 - active.argmax(axis=1) / h.n.shape[1], 0.0)
+        prior, now_f, adjust, exposure = self._expose(
+            sub, subjects, h, now_n, ctx.share, ctx.now_factor, ctx.all_n, ctx.phases, ctx.bucket
+        )
+        b = rate_baseline(h, self.cfg, prior)
+        b.measure_windows(self.cfg.sums)  # for all: the baselines are kept
+        return _Estimate(h, b, now_n, now_f, adjust, exposure, fullness, young)
+
+    def _hold(self, sub: list[str], subjects: dict[str, SubjectCounts], est: _Estimate, bucket: datetime) -> None:
+        """Keep the estimated baselines for the next passes (topics and young new topics: never)."""
+        b, windows = est.baseline, self.cfg.sums
         for j, key in enumerate(sub):
-            if key in young or subjects[key].kind == "topic":
+            if key in est.young or subjects[key].kind == "topic":
                 continue
             rho_w = tuple(float(b.rho_w[w][j]) if b.rho_w[w] is not None else float("nan") for w in windows)  # type: ignore[index]
-            self.baselines.put(key, Baseline(bucket, bucket, float(b.share[j]), float(b.rho[j]), rho_w, exposure[j], adjust[j]), float(fullness[j]))
-        return {k: float(h.c[sub.index(k)].sum()) / age for k, age in young.items()}
+            row = Baseline(bucket, bucket, float(b.share[j]), float(b.rho[j]), rho_w, est.exposure[j], est.adjust[j])
+            self.baselines.put(key, row, float(est.fullness[j]))
+
+    def prepare(self, bucket: datetime, stopping: Callable[[], bool] = lambda: False, chunk: int = 2000) -> int:
+        """Renew, ahead of the pass of ``bucket``, the held baselines that would expire there, of
+        the subjects judged in the pass just before it. Returns how many were estimated.
+
+        Why: in a steady state where most candidates are held, the pass still re-estimates the
+        ones whose lifetime ends (weeks of history each); done right after the previous pass,
+        that work is off the path from a bucket's close to its signals, and the pass judges with
+        held baselines only. The estimate is the one the pass would make: everything before
+        ``bucket`` has closed and been judged (the incidents of the previous pass included), so
+        the result is the same up to conversations that arrive later than the grace period.
+        A subject not judged in the previous pass is not renewed (the cache does not grow with
+        every subject ever seen), and with a refresh of 1 (estimate every pass) nothing is
+        prepared. Stops between chunks of ``chunk`` subjects when ``stopping()``."""
+        last = self._last_pass
+        if self.baselines.refresh == 1 or last is None or last[0] != bucket - self.width:
+            return 0
+        self.baselines.evict(bucket)
+        subjects = last[1]
+        due = [k for k in sorted(subjects) if self.baselines.get(k, bucket) is None]
+        if not due:
+            return 0
+        ctx = self._context(bucket)
+        if not ctx.warm:
+            return 0
+        done = 0
+        for start in range(0, len(due), chunk):
+            if stopping():
+                break
+            sub = due[start : start + chunk]
+            est = self._estimated(sub, subjects, ctx, np.zeros(len(sub)), set())
+            self._hold(sub, subjects, est, bucket)
+            done += len(sub)
+        return done
 
     def _from_held(
-        self, held: dict[int, Baseline], keys: list[str], subjects: dict[str, SubjectCounts], rows: _Rows,
-        bucket: datetime, base_f: np.ndarray, now_factor: float, phases: tuple[np.ndarray, int] | None,
+        self, held: dict[int, Baseline], keys: list[str], subjects: dict[str, SubjectCounts], rows: _Rows, ctx: _Context
     ) -> None:
         """Fill the rows of the subjects with a held baseline: the baseline itself, and the
         window's recent buckets and the judged bucket's exposure (their own conversations, their
         SKU's) and time-of-day factor. Vectorised over the subjects that are their own exposure
         (most of a big pass); the pairs exposed to their SKU's traffic one by one."""
         lag, windows = self.cfg.lag, self.cfg.sums
+        bucket, base_f, now_factor, phases = ctx.bucket, ctx.base_f, ctx.now_factor, ctx.phases
         idx = np.fromiter(held, dtype=np.intp, count=len(held))
         got = list(held.values())
         rows.share[idx] = [b.share for b in got]
@@ -470,6 +555,7 @@ class SpikeDetector:
         while bucket < until:
             out.append(self.judge_bucket(bucket))
             bucket += self.width
+            self.prepare(bucket)  # as the server does after each pass
         return out
 
     def run_due(
