@@ -5,7 +5,8 @@ yet, in order: the subjects that could open a signal (at least ``min_count`` com
 bucket) and the subjects with an open signal are judged in rate mode (insights/spikes.py) from
 their history before the bucket — causal, as `voc spikes` replays it. What the history says is
 normal (a subject's baseline) is estimated when needed and held for up to a day
-(insights/baselines.py): a held candidate costs the pass its window's buckets, not its weeks.
+(insights/baselines.py): a held candidate costs the pass its window's buckets, not its weeks; the
+ones about to expire are renewed right after a pass (``prepare``), between passes.
 One replica runs the pass for a bucket (the store's job lease); a bucket's signals and the mark
 "bucket done" are written in one transaction that only commits while the writer still holds the
 lease, so each bucket is judged into signals exactly once across replicas. The lease lasts half a
