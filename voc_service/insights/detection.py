@@ -137,8 +137,8 @@ class SpikeDetector:
         self.holder = holder or lease_holder()
         self.lease = lease
         self.baselines = BaselineCache(baseline_refresh, self.width)
-        # the held subjects judged in the last pass and its bucket: whose baselines `prepare` renews
-        self._last_pass: tuple[datetime, dict[str, SubjectCounts]] | None = None
+        # the last pass's bucket, subjects and young new topics: whose baselines `prepare` renews
+        self._last_pass: tuple[datetime, dict[str, SubjectCounts], set[str]] | None = None
 
     def judge_bucket(self, bucket: datetime, claim: JobClaim | None = None) -> PassResult:
         """Judge one bucket and record its signals (with ``claim``: only while holding the job's
@@ -186,7 +186,7 @@ class SpikeDetector:
             young = self._estimate(estimate, keys, subjects, rows, ctx, new_topics)
         if held:
             self._from_held(held, keys, subjects, rows, ctx)
-        self._last_pass = (bucket, {k: subjects[k] for k in keys if subjects[k].kind != "topic" and k not in young})
+        self._last_pass = (bucket, subjects, set(young))  # filtered by `prepare`, off the pass's path
         base = RateBaseline(rows.share, rows.rho, dict(rows.rho_w))
         judged = score_rate(base, now_c, rows.now_n, cfg, rows.now_f, rows.recent_c, rows.recent_n, rows.recent_f)
         scores = judged.score
@@ -302,8 +302,11 @@ class SpikeDetector:
         if self.baselines.refresh == 1 or last is None or last[0] != bucket - self.width:
             return 0
         self.baselines.evict(bucket)
-        subjects = last[1]
-        due = [k for k in sorted(subjects) if self.baselines.get(k, bucket) is None]
+        subjects, young = last[1], last[2]
+        due = [
+            k for k in sorted(subjects)
+            if subjects[k].kind != "topic" and k not in young and self.baselines.get(k, bucket) is None
+        ]
         if not due:
             return 0
         ctx = self._context(bucket)
