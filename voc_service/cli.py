@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import faulthandler
 import signal
 import sys
 import threading
@@ -248,6 +249,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGHUP, _on_hangup)
+    # every thread's stack to stderr, the server going on: what a stuck shutdown or pass is doing
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     server.start()
     server.wait()
     return 0

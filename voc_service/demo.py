@@ -103,6 +103,8 @@ def run_demo(n: int = 3000, seed: int = 7) -> int:
             except subprocess.TimeoutExpired:  # say what the server was doing, then end it
                 print("voc serve did not stop within 30 s of SIGTERM; its last log lines:", file=sys.stderr)
                 print("\n".join(server.log_lines[-15:]), file=sys.stderr)
+                print("its threads (SIGUSR1):", file=sys.stderr)
+                print("\n".join(server.dump_threads()), file=sys.stderr)
                 server.kill()
                 return 1
             _h("11. Graceful shutdown (SIGTERM)")

@@ -117,6 +117,20 @@ class ServerProcess:
             self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout)
 
+    def dump_threads(self, timeout: float = 5.0) -> list[str]:
+        """SIGUSR1: the server writes every thread's stack to its stderr (faulthandler) and goes
+        on. Returns those lines (empty if none came within ``timeout``)."""
+        assert self.proc is not None
+        with self._logged:
+            start = len(self.log_lines)
+        try:
+            self.signal_and_wait(signal.SIGUSR1, "most recent call first", timeout=timeout)
+        except TimeoutError:
+            return []
+        time.sleep(0.2)  # the rest of the dump follows the first thread's header
+        with self._logged:
+            return self.log_lines[start:]
+
     def kill(self) -> None:
         """SIGKILL: no chance to flush anything (the durability test's crash)."""
         if self.proc is not None and self.proc.poll() is None:

@@ -83,3 +83,19 @@ def test_metrics_are_scraped_over_http(stub, server) -> None:
 def test_logs_carry_no_personal_data(server) -> None:
     assert server.log_lines, "the server logs at least its ready line"
     assert not any("13812345678" in line for line in server.log_lines)
+
+
+def test_sigusr1_dumps_every_threads_stack_and_the_server_goes_on(store_url: str) -> None:
+    """What an operator (or the demo, when a shutdown hangs) sends to see what a stuck server is
+    doing: the stacks land in stderr, nothing stops."""
+    with ServerProcess(store_url) as server:
+        dump = server.dump_threads()
+        text = "\n".join(dump)
+        assert "most recent call first" in text and "cmd_serve" in text, dump[:20]
+        assert sum("most recent call first" in line for line in dump) >= 2  # all threads, not one
+        with open_channel(server.target) as chan:
+            reply = analysis_service_pb2_grpc.AnalysisServiceStub(chan).Analyze(
+                pb.AnalyzeRequest(conversation=make_conversation("u-1"))
+            )
+        assert reply.analysis.conversation_id == "u-1"
+        assert server.terminate() == 0
