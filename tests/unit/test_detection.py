@@ -329,16 +329,23 @@ class _CountingStore(SignalStore):
         return super().history_dense(subjects, since, length, width)
 
 
-def test_a_held_baseline_spares_the_history_read_until_it_expires_and_judges_alike(store_url: str, backend: str, tmp_path: Path) -> None:
-    """SKU A is a candidate every hour (about 6 complaints an hour). Its history is read when its
-    baseline is estimated, then not until the baseline's lifetime has passed; a replay holding
-    baselines for up to a day opens the same signals as one that estimates every bucket."""
+def _steady_candidates(store_url: str):  # noqa: ANN202 - a Store
+    """Nine days of SKUs A and B, 30 conversations an hour each at a 20 % complaint share: both
+    are candidates every hour (about 6 complaints)."""
     store = open_store(store_url)
     rng = random.Random(3)
     store.save_batch([
         analysed_item(f"{sku}-{h}-{k}", [sku], topic=None, complaint=rng.random() < 0.2, at=START + timedelta(hours=h))
         for h in range(9 * 24) for sku in ("A", "B") for k in range(30)
     ])
+    return store
+
+
+def test_a_held_baseline_spares_the_history_read_until_it_expires_and_judges_alike(store_url: str, backend: str, tmp_path: Path) -> None:
+    """SKU A is a candidate every hour (about 6 complaints an hour). Its history is read when its
+    baseline is estimated, then not until the baseline's lifetime has passed; a replay holding
+    baselines for up to a day opens the same signals as one that estimates every bucket."""
+    store = _steady_candidates(store_url)
     counting = _CountingStore(store.engine)
     det = SpikeDetector.from_settings(counting, Settings(spike_history_days=7, spike_baseline_refresh_buckets=6), lambda: None)
     first = START + timedelta(days=8)
@@ -375,12 +382,7 @@ def test_prepare_renews_an_expiring_baseline_before_the_pass_with_the_estimate_t
     again by a pass; the renewed baseline is the one a detector without ``prepare`` estimates in
     that pass. Nothing is prepared for a bucket that does not follow the last pass, nor with a
     refresh of 1 (every pass estimates)."""
-    store = open_store(store_url)
-    rng = random.Random(3)
-    store.save_batch([
-        analysed_item(f"{sku}-{h}-{k}", [sku], topic=None, complaint=rng.random() < 0.2, at=START + timedelta(hours=h))
-        for h in range(9 * 24) for sku in ("A", "B") for k in range(30)
-    ])
+    store = _steady_candidates(store_url)
     counting = _CountingStore(store.engine)
     settings = Settings(spike_history_days=7, spike_baseline_refresh_buckets=6)
     det = SpikeDetector.from_settings(counting, settings, lambda: None)
