@@ -18,6 +18,8 @@ from voc_service.sentiment.factorised import FactorisedConfig
 from voc_service.sentiment.train import AUTO_FACTORISED_ROWS, LEARNERS, TrainConfig
 
 log = logging.getLogger("voc")
+# seconds a shutdown may take beyond VOC_GRACE_SECONDS before the watchdog dumps stacks and exits 1
+SHUTDOWN_WATCHDOG_SECONDS = 15.0
 
 
 def _server_flags(p: argparse.ArgumentParser) -> None:
@@ -222,12 +224,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _exit_with_parent()
     server = VocServer(settings)
     stopping = threading.Event()
+    shutdown = threading.Thread(target=server.stop, name="shutdown")
 
     def _on_signal(signum: int, _frame: object) -> None:
         if not stopping.is_set():
             stopping.set()
             log.info("signal received", extra={"signal": signal.Signals(signum).name})
-            threading.Thread(target=server.stop, name="shutdown").start()
+            # Watchdog: a shutdown still going SHUTDOWN_WATCHDOG_SECONDS after the grace period
+            # (a worker process that never takes its exit sentinel, ...) writes every thread's
+            # stack to stderr and exits 1: no SIGTERM is ever ignored, and a hang leaves its
+            # cause. Acknowledged conversations are committed before their ack: nothing is lost.
+            faulthandler.dump_traceback_later(settings.grace_seconds + SHUTDOWN_WATCHDOG_SECONDS, exit=True)
+            shutdown.start()
 
     def _on_hangup(_signum: int, _frame: object) -> None:
         def reload() -> None:
@@ -253,6 +261,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     server.start()
     server.wait()
+    if shutdown.is_alive():  # gRPC has stopped; the workers and the store close before the interpreter ends
+        shutdown.join()
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 import grpc
 from conftest import make_conversation
@@ -13,7 +14,7 @@ from voc_service.api.pb import analysis_service_pb2 as pb
 from voc_service.api.pb import analysis_service_pb2_grpc
 from voc_service.client import channel as open_channel
 from voc_service.client import ingest
-from voc_service.launcher import ServerProcess
+from voc_service.launcher import ServerProcess, sqlite_url
 from voc_service.store import open_store
 
 
@@ -99,3 +100,37 @@ def test_sigusr1_dumps_every_threads_stack_and_the_server_goes_on(store_url: str
             )
         assert reply.analysis.conversation_id == "u-1"
         assert server.terminate() == 0
+
+
+def test_a_shutdown_stuck_on_a_worker_ends_with_its_stacks_within_grace_plus_the_watchdog(tmp_path: Path) -> None:
+    """A worker process that never takes its exit sentinel (frozen here with SIGSTOP) would hold
+    ``WorkerPool.close`` and so the whole shutdown forever: the watchdog ends the server with
+    exit code 1 after the grace period plus SHUTDOWN_WATCHDOG_SECONDS, every thread's stack in
+    its stderr (the stuck close among them)."""
+    import os
+    import signal
+    import subprocess
+
+    from voc_service.cli import SHUTDOWN_WATCHDOG_SECONDS
+
+    # the store does not matter here (SQLite only: the test waits ~17 s)
+    server = ServerProcess(sqlite_url(tmp_path / "v.db"), env={"VOC_WORKERS": "1", "VOC_GRACE_SECONDS": "1"}).start()
+    assert server.proc is not None
+    workers = [int(p) for p in subprocess.run(["pgrep", "-P", str(server.proc.pid)], capture_output=True, text=True).stdout.split()]
+    assert workers, "the server has a worker process"
+    try:
+        for pid in workers:
+            os.kill(pid, signal.SIGSTOP)
+        t0 = time.monotonic()
+        code = server.terminate(timeout=1 + SHUTDOWN_WATCHDOG_SECONDS + 15)
+        took = time.monotonic() - t0
+        assert code == 1 and 1 + SHUTDOWN_WATCHDOG_SECONDS - 1 <= took < 1 + SHUTDOWN_WATCHDOG_SECONDS + 10, (code, took)
+        stacks = "\n".join(server.log_lines)
+        assert "most recent call first" in stacks and "in close" in stacks and "workers.py" in stacks
+    finally:
+        for pid in workers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        server.kill()
