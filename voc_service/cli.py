@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import logging
-import faulthandler
 import signal
 import sys
 import threading
