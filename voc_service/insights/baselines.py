@@ -26,9 +26,10 @@ import numpy as np
 @dataclass(slots=True)
 class Baseline:
     """One subject's ``spikes.RateBaseline`` row and how it is exposed: ``exposure`` says whose
-    conversations its complaints are a share of (its own or its SKU's, detection.SpikeDetector._expose:
-    topics, a share of everyone's, are estimated every pass and never held); ``adjust`` its own time-of-day profile on top of everyone's,
-    per phase of the day (None: everyone's)."""
+    conversations its complaints are a share of (its own or its SKU's,
+    detection.SpikeDetector._expose; topics, a share of everyone's, are estimated every pass and
+    never held); ``adjust`` its own time-of-day profile on top of everyone's, per phase of the
+    day (None: everyone's)."""
 
     estimated_for: datetime
     until: datetime  # first bucket it no longer serves (BaselineCache.put sets it)
