@@ -96,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--label-column", help="0/1, neg/pos, negative/positive or neutral; default: label")
     t.add_argument("--out", required=True, type=Path, help="model directory to write (model.json + model.npz)")
     t.add_argument("--name", help="model name recorded in its version (default: the directory name)")
+    t.add_argument(
+        "--domain-column",
+        help="a column naming each row's domain (e.g. product category): the model learns per-domain "
+        "word weights and routes texts to a domain itself, so scoring needs no domain (docs/sentiment.md)",
+    )
     t.add_argument("--unlabelled", type=Path, help="CSV of unlabelled in-domain text for self-training")
     t.add_argument("--unlabelled-column", help="text column of --unlabelled")
     t.add_argument(
@@ -302,6 +307,7 @@ def cmd_sentiment_train(args: argparse.Namespace) -> int:
                 factorised=FactorisedConfig(epochs=args.epochs, seeds=args.seeds),
             ),
             sys.stdout,
+            domain_column=args.domain_column,
         )
     except ValueError as exc:  # bad CSV, model file or training data: a message, not a traceback
         print(f"voc sentiment train: {exc}", file=sys.stderr)

@@ -162,6 +162,32 @@ def test_sentiment_train_factorised_writes_a_word_pair_model(tmp_path: Path) -> 
     assert json.loads(ev.stdout)["model"] == info["version"]
 
 
+def test_sentiment_train_with_a_domain_column_writes_a_routed_model(tmp_path: Path) -> None:
+    rows = [f"{i}{g},1,{'wear' if k < 4 else 'tech'}" for k, i in enumerate(ITEMS) for g in GOOD]
+    rows += [f"{i}{b},0,{'wear' if k < 4 else 'tech'}" for k, i in enumerate(ITEMS) for b in BAD]
+    train_csv = tmp_path / "train.csv"
+    train_csv.write_text("comment,sentiment,category\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "dm"
+    trained = run("sentiment", "train", "--csv", str(train_csv), "--out", str(out), "--domain-column", "category",
+                  "--learner", "factorised", "--epochs", "2", "--self-train-rounds", "0")
+    assert trained.returncode == 0, trained.stderr
+    info = json.loads(trained.stdout)
+    assert info["domains"] == ["tech", "wear"]
+    assert json.loads((out / "model.json").read_text("utf-8"))["format"] == "voc-sentiment-linear/3"
+    _write_csv(tmp_path / "test.csv", ITEMS)  # no domain column: the model routes each text itself
+    ev = run("sentiment", "eval", "--csv", str(tmp_path / "test.csv"), "--model", str(out), "--json")
+    assert ev.returncode == 0, ev.stderr
+    assert json.loads(ev.stdout)["model"] == info["version"] and json.loads(ev.stdout)["accuracy"] >= 0.9
+    r = run("sentiment", "train", "--csv", str(train_csv), "--out", str(out), "--domain-column", "shop")
+    assert r.returncode == 2 and "no domain column 'shop'" in r.stderr and "Traceback" not in r.stderr
+    train_csv.write_text("comment,sentiment,category\n" + "\n".join(rows[:5]) + "\n很差,0,\n", encoding="utf-8")
+    r = run("sentiment", "train", "--csv", str(train_csv), "--out", str(out), "--domain-column", "category")
+    assert r.returncode == 2 and "line 7: empty domain in column 'category'" in r.stderr
+    train_csv.write_text("comment,sentiment,category\n" + "\n".join(rows) + "\n很差,0,other\n", encoding="utf-8")
+    r = run("sentiment", "train", "--csv", str(train_csv), "--out", str(out), "--domain-column", "category")
+    assert r.returncode == 2 and "fewer than 20 rows cannot be learned: other" in r.stderr
+
+
 def test_spikes_backtest_writes_one_row_per_input_row(tmp_path: Path) -> None:
     import random
 

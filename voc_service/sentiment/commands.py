@@ -11,6 +11,7 @@ from typing import TextIO
 
 from voc_service.config import Settings
 from voc_service.sentiment.csvdata import read_labelled, read_texts
+from voc_service.sentiment.domains import domain_indices
 from voc_service.sentiment.model import load_model, resolve_model_dir
 from voc_service.sentiment.train import LABEL_NAMES, Corpus, TrainConfig, evaluate, train
 from voc_service.text.normalize import normalize
@@ -42,11 +43,14 @@ def run_train(
     unlabelled_column: str | None,
     config: TrainConfig,
     stdout: TextIO,
+    domain_column: str | None = None,
 ) -> int:
     base = load_model(resolve_model_dir(settings.sentiment_model))  # lexicon and rules carry over
-    rows = read_labelled(csv_path, text_column, label_column)
+    rows = read_labelled(csv_path, text_column, label_column, domain_column)
     prepare = text_preparer(settings)
     corpus = prepare(rows.texts, rows.labels)
+    if rows.domains is not None:
+        corpus.domain_names, corpus.domains = domain_indices(rows.domains)
     extra = None
     if unlabelled is not None:
         texts = read_texts(unlabelled, unlabelled_column)
@@ -75,6 +79,7 @@ def run_train(
                 "learner": model.meta["config"]["learner"],
                 "learned": model.meta.get("learned", {}),
                 "rule_overrides": model.rule_overrides,
+                "domains": list(model.router.names) if model.router is not None else [],
                 "seconds": round(report.seconds, 1),
                 "use_with": f"VOC_SENTIMENT_MODEL={out}",
             },

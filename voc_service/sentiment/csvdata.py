@@ -23,6 +23,7 @@ class LabelledRows:
     texts: list[str]
     labels: list[int]
     skipped_empty: int
+    domains: list[str] | None = None  # with a domain column: each row's value there
 
 
 def _column(header: list[str], wanted: str | None, guesses: tuple[str, ...], what: str, path: Path) -> str:
@@ -52,13 +53,16 @@ def _reader(path: Path):
     return fh, reader
 
 
-def read_labelled(path: Path, text_column: str | None, label_column: str | None) -> LabelledRows:
+def read_labelled(
+    path: Path, text_column: str | None, label_column: str | None, domain_column: str | None = None
+) -> LabelledRows:
     fh, reader = _reader(path)
     with fh:
         header = list(reader.fieldnames or [])
         tc = _column(header, text_column, TEXT_COLUMN_GUESSES, "text", path)
         lc = _column(header, label_column, LABEL_COLUMN_GUESSES, "label", path)
-        texts, labels, empty = [], [], 0
+        dc = _column(header, domain_column, (), "domain", path) if domain_column else None
+        texts, labels, domains, empty = [], [], [], 0
         try:
             for row in reader:
                 text = (row.get(tc) or "").strip()
@@ -72,13 +76,18 @@ def read_labelled(path: Path, text_column: str | None, label_column: str | None)
                         f"{path}: line {reader.line_num}: label {raw!r} in column {lc!r} is not one of "
                         "0/1, neg/pos, negative/positive, neutral (also -1, 负面/正面/中性)"
                     )
+                if dc is not None:
+                    domain = (row.get(dc) or "").strip()
+                    if not domain:
+                        raise CsvDataError(f"{path}: line {reader.line_num}: empty domain in column {dc!r}")
+                    domains.append(domain)
                 texts.append(text)
                 labels.append(label)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise CsvDataError(f"{path}: line {reader.line_num}: {exc}") from None
     if not texts:
         raise CsvDataError(f"{path}: no rows with text")
-    return LabelledRows(texts, labels, empty)
+    return LabelledRows(texts, labels, empty, domains if dc is not None else None)
 
 
 def read_texts(path: Path, text_column: str | None) -> list[str]:

@@ -4,11 +4,14 @@ Why linear: on this task a linear model with the right features gets within a fe
 fine-tuned BERT at a hundred times the speed on one CPU core, and it is a pair of plain files
 (`model.json` + `model.npz`) that load without pickle, diff in review, and version by content hash.
 
-    raw = bias + (sum W_hash[char n-grams] + sum w_word[tokens] [+ sum w_pair[adjacent token pairs]])
-                 / sqrt(#n-grams + #tokens [+ #pairs])
+    raw = bias + (sum W_hash[char n-grams] + sum w_word[tokens] [+ sum w_pair[adjacent token pairs]]
+                  {+ sum w_domain[d][tokens and pairs]})
+                 / sqrt(#n-grams + #tokens [+ #pairs] {+ #tokens + #pairs})
               + lexicon_weights . lexicon_features(tokens)
 
-(the bracketed terms only in models that use word pairs: `voc sentiment train --learner factorised`)
+([...] only in models that use word pairs: `voc sentiment train --learner factorised`; {...} only
+in models trained with domains, `--domain-column`: d = the model's router's domain of the text,
+domains.py)
     P(positive) = sigmoid(a * raw + c)                    (a, c: Platt calibration)
 
 The label rule (NEUTRAL is a decision, not rounding) lives in `decide`; docs/sentiment.md.
@@ -30,11 +33,13 @@ from typing import Any
 import numpy as np
 
 from voc_service.domain import SentimentLabel, TurnSentiment
+from voc_service.sentiment.domains import DomainRouter
 from voc_service.sentiment.features import CharHasher
 from voc_service.sentiment.lexicon import RuleLexicon, RuleResult, RuleWords
 
 FORMAT = "voc-sentiment-linear/2"  # /2 added word pairs; /1 files (no pairs) load unchanged
-READABLE_FORMATS = ("voc-sentiment-linear/1", FORMAT)
+DOMAINS_FORMAT = "voc-sentiment-linear/3"  # /3 adds a domain router; written only by models that have one
+READABLE_FORMATS = ("voc-sentiment-linear/1", FORMAT, DOMAINS_FORMAT)
 PAIR_JOIN = "\x01"  # key of an adjacent token pair: a + PAIR_JOIN + b (never inside a normalised token)
 DEFAULT_MODEL = "default"
 DEFAULT_NEUTRAL_MARGIN = 0.4  # |score| < 0.4, i.e. 0.3 < P(positive) < 0.7
@@ -63,6 +68,8 @@ class SentimentModel:
     pair_weights: dict[str, float] = field(default_factory=dict)
     pairs: bool = False  # pairs count in the normaliser (a trained property: set by the learner)
     rule_overrides: bool = True  # step 2 of decide_many; training turns it off where it costs accuracy
+    router: DomainRouter | None = None  # models trained with domains: which per-domain weights apply
+    domain_weights: list[dict[str, float]] = field(default_factory=list)  # per router domain: token / pair -> weight
 
     # ---------------------------------------------------------------- inference
     def raw_scores(
@@ -79,11 +86,18 @@ class SentimentModel:
         w0, w1, w2, w3 = self.lexicon_weights
         pget, join = self.pair_weights.get, PAIR_JOIN.join
         out = []
-        for (tokens, _), hs, hc, r in zip(items, hash_sum, hash_count, rules):
+        routed = self.router.route_many([t for t, _ in items]) if self.router is not None else repeat(None)
+        for (tokens, _), hs, hc, r, domain in zip(items, hash_sum, hash_count, rules, routed):
             k = len(tokens)
+            keys: list[str] = []
             if self.pairs:
-                hs += sum(map(pget, map(join, zip(tokens, tokens[1:])), repeat(0.0)))
-                hc += max(0, k - 1)
+                keys = list(map(join, zip(tokens, tokens[1:])))
+                hs += sum(map(pget, keys, repeat(0.0)))
+                hc += len(keys)
+            if domain is not None:
+                dget = self.domain_weights[domain].get
+                hs += sum(map(dget, tokens, repeat(0.0))) + sum(map(dget, keys, repeat(0.0)))
+                hc += k + len(keys)
             s = (hs + sum(map(get, tokens, repeat(0.0)))) / math.sqrt(max(1, hc + k)) + bias
             f0, f1, f2, f3 = r.features()
             out.append(s + w0 * f0 + w1 * f1 + w2 * f2 + w3 * f3)
@@ -177,12 +191,18 @@ class SentimentModel:
         if self.pairs:
             arrays["pair_features"] = np.array(pairs, dtype=str)
             arrays["pair_weights"] = np.array([self.pair_weights[f] for f in pairs], dtype=np.float32)
+        if self.router is not None:
+            arrays.update(_domain_arrays(self.router, self.domain_weights))
         buf = io.BytesIO()
         np.savez_compressed(buf, **arrays)
         doc = {
             # a model without /2 features (word pairs, overrides off) is written as /1, byte for
             # byte what older versions wrote; an older reader refuses /2 rather than misread it
-            "format": FORMAT if self.pairs or not self.rule_overrides else READABLE_FORMATS[0],
+            "format": DOMAINS_FORMAT
+            if self.router is not None
+            else FORMAT
+            if self.pairs or not self.rule_overrides
+            else READABLE_FORMATS[0],
             "name": self.name,
             "hasher": self.hasher.to_json(),
             "bias": self.bias,
@@ -239,12 +259,42 @@ def load_model(directory: str | Path) -> SentimentModel:
         if doc.get("pairs"):
             model.pairs = True
             model.pair_weights = dict(zip(z["pair_features"].tolist(), z["pair_weights"].tolist()))
+        if doc.get("format") == DOMAINS_FORMAT:
+            model.router, model.domain_weights = _domains_from(z)
     except ModelFormatError:
         raise
     except (ValueError, KeyError, TypeError, IndexError, OSError) as exc:
         raise ModelFormatError(f"sentiment model {d}: unreadable ({type(exc).__name__}: {exc})") from None
     model.version = _version(model.name, blob, npz)
     return model
+
+
+def _domain_arrays(router: DomainRouter, weights: list[dict[str, float]]) -> dict[str, np.ndarray]:
+    """The router (its words and their weights per domain) and every domain's feature weights,
+    as flat arrays: one array of (domain index, feature) rows rather than an array per domain."""
+    words = sorted(router.index, key=router.index.__getitem__)
+    owner = [d for d, table in enumerate(weights) for _ in table]
+    feats = [f for table in weights for f in table]
+    return {
+        "domain_names": np.array(router.names, dtype=str),
+        "router_words": np.array(words, dtype=str),
+        "router_weights": router.weights.astype(np.float32),
+        "domain_owner": np.array(owner, dtype=np.int32),
+        "domain_features": np.array(feats, dtype=str),
+        "domain_weights": np.array([w for table in weights for w in table.values()], dtype=np.float32),
+    }
+
+
+def _domains_from(z: Any) -> tuple[DomainRouter, list[dict[str, float]]]:
+    names = tuple(z["domain_names"].tolist())
+    words = z["router_words"].tolist()
+    rw = z["router_weights"].astype(np.float32)
+    if rw.shape != (len(words), len(names)):
+        raise ValueError(f"router weights of shape {rw.shape}, expected {(len(words), len(names))}")
+    tables: list[dict[str, float]] = [{} for _ in names]
+    for d, f, w in zip(z["domain_owner"].tolist(), z["domain_features"].tolist(), z["domain_weights"].tolist()):
+        tables[d][f] = w
+    return DomainRouter(names, {w: i for i, w in enumerate(words)}, rw), tables
 
 
 def default_model_dir() -> Path:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from voc_service.domain import SentimentLabel
+from voc_service.sentiment.domains import DOMAIN_JOIN, DomainRouter, cross_fitted, fit_router
 from voc_service.sentiment.factorised import FactorisedConfig, fit_factorised
 from voc_service.sentiment.features import CharHasher
 from voc_service.sentiment.lexicon import RuleLexicon
@@ -45,17 +46,22 @@ def parse_label(value: str) -> int | None:
 
 @dataclass(slots=True)
 class Corpus:
-    """Texts as the pipeline sees them (normalised) with their tokens and labels."""
+    """Texts as the pipeline sees them (normalised) with their tokens and labels; optionally each
+    row's domain (an index into ``domain_names``), which a trained model then learns to route."""
 
     texts: list[str]
     tokens: list[list[str]]
     labels: list[int]
+    domains: list[int] | None = None
+    domain_names: tuple[str, ...] = ()
 
     def subset(self, keep: Sequence[bool]) -> Corpus:
         return Corpus(
             [t for t, k in zip(self.texts, keep) if k],
             [t for t, k in zip(self.tokens, keep) if k],
             [y for y, k in zip(self.labels, keep) if k],
+            None if self.domains is None else [d for d, k in zip(self.domains, keep) if k],
+            self.domain_names,
         )
 
     def __len__(self) -> int:
@@ -162,6 +168,8 @@ def train(
         "learned": learned,
         "config": _config_json(cfg),
     }
+    if model.router is not None:
+        model.meta["domains"] = list(model.router.names)
     report = TrainReport(
         len(polar),
         len(cal_part) if cal_part is not polar else 0,
@@ -189,8 +197,9 @@ def fit(
     unlabelled: Corpus | None = None,
     monitor: Corpus | None = None,
 ) -> SentimentModel:
-    model = _fit_once(name, corpus, lexicon, cfg, monitor=monitor)
-    vocabulary = _vocabulary(corpus, cfg.min_df, _uses_pairs(cfg))
+    routing = _routing(corpus)
+    model = _fit_once(name, corpus, lexicon, cfg, monitor=monitor, routing=routing)
+    vocabulary = _vocabulary(corpus, cfg.min_df, _uses_pairs(cfg), routing and routing.assigned)
     if unlabelled and len(unlabelled) and cfg.self_train_rounds > 0:
         for _ in range(cfg.self_train_rounds):
             raw = np.array(model.raw_scores(list(zip(unlabelled.tokens, unlabelled.texts))))
@@ -200,29 +209,63 @@ def fit(
                 corpus.tokens + [unlabelled.tokens[i] for i in top],
                 corpus.labels + [int(raw[i] > 0) for i in top],
             )
+            # unlabelled rows take the domain the router gives them (they have none of their own)
+            pseudo_routing = routing and _Routing(
+                routing.router, routing.assigned + routing.router.route_many([unlabelled.tokens[i] for i in top])
+            )
             # words come from the labelled text only: unlabelled text adds weight to known words and
             # hashed n-grams, so no string of it ends up in the model file
-            model = _fit_once(name, pseudo, lexicon, cfg, vocabulary, monitor)
+            model = _fit_once(name, pseudo, lexicon, cfg, vocabulary, monitor, pseudo_routing)
     return model
+
+
+@dataclass(slots=True)
+class _Routing:
+    """A corpus's domains as the learner sees them: the router the model will carry, and each
+    row's cross-fitted domain (domains.py says why not the given one)."""
+
+    router: DomainRouter
+    assigned: list[int]
+
+
+def _routing(corpus: Corpus) -> _Routing | None:
+    if corpus.domains is None:
+        return None
+    n = len(corpus.domain_names)
+    router = fit_router(corpus.tokens, corpus.domains, n)
+    router.names = corpus.domain_names
+    return _Routing(router, cross_fitted(corpus.tokens, corpus.texts, corpus.domains, n))
 
 
 def _uses_pairs(cfg: TrainConfig) -> bool:
     return LEARNERS[cfg.learner].word_pairs
 
 
-def _vocabulary(corpus: Corpus, min_df: int, pairs: bool = False) -> list[str]:
-    """Words (and, with `pairs`, adjacent word pairs joined by PAIR_JOIN) in >= min_df texts."""
+def _grams(toks: list[str], pairs: bool, domain: int | None) -> list[str]:
+    """A text's vocabulary features: its tokens, with `pairs` its adjacent token pairs, and with a
+    `domain` a copy of each marked with it (the per-domain correction)."""
+    feats = list(toks)
+    if pairs:
+        feats += map(PAIR_JOIN.join, zip(toks, toks[1:]))
+    if domain is not None:
+        prefix = f"{domain}{DOMAIN_JOIN}"
+        feats += [prefix + f for f in feats]
+    return feats
+
+
+def _vocabulary(corpus: Corpus, min_df: int, pairs: bool = False, domains: Sequence[int] | None = None) -> list[str]:
+    """Features (words, pairs, domain-marked copies) in >= min_df texts."""
     df: Counter[str] = Counter()
-    for toks in corpus.tokens:
-        df.update(set(toks))
-        if pairs:
-            df.update(set(map(PAIR_JOIN.join, zip(toks, toks[1:]))))
+    for i, toks in enumerate(corpus.tokens):
+        df.update(set(_grams(toks, pairs, None if domains is None else domains[i])))
     return sorted(w for w, c in df.items() if c >= min_df)
 
 
-def _design(corpus: Corpus, hasher: CharHasher, vocab: dict[str, int], pairs: bool) -> Any:
+def _design(
+    corpus: Corpus, hasher: CharHasher, vocab: dict[str, int], pairs: bool, domains: Sequence[int] | None = None
+) -> Any:
     """Count matrix (hashed char n-grams, then vocabulary columns), each row scaled by
-    1/sqrt(n), n counting every n-gram, token (and pair) whether known or not: the scorer's
+    1/sqrt(n), n counting every n-gram and feature whether known or not: the scorer's
     normaliser, so the trained weights mean the same thing at inference."""
     import scipy.sparse as sp
 
@@ -230,16 +273,12 @@ def _design(corpus: Corpus, hasher: CharHasher, vocab: dict[str, int], pairs: bo
     rows, cols, scale = [], [], []
     for i, (text, toks) in enumerate(zip(corpus.texts, corpus.tokens)):
         buckets = hasher.buckets(text).astype(np.int64)
-        feats = list(toks)
-        n_pairs = 0
-        if pairs:
-            feats += map(PAIR_JOIN.join, zip(toks, toks[1:]))
-            n_pairs = max(0, len(toks) - 1)
+        feats = _grams(toks, pairs, None if domains is None else domains[i])
         known = np.fromiter((size + vocab[t] for t in feats if t in vocab), dtype=np.int64)
         c = np.concatenate([buckets, known])
         cols.append(c)
         rows.append(np.full(len(c), i, dtype=np.int64))
-        scale.append(1.0 / math.sqrt(max(1, len(buckets) + len(toks) + n_pairs)))
+        scale.append(1.0 / math.sqrt(max(1, len(buckets) + len(feats))))
     r, c = np.concatenate(rows), np.concatenate(cols)
     X = sp.csr_matrix((np.ones(len(c)), (r, c)), shape=(len(corpus), size + len(vocab)))
     X.sum_duplicates()
@@ -253,29 +292,51 @@ def _fit_once(
     cfg: TrainConfig,
     vocabulary: list[str] | None = None,
     monitor: Corpus | None = None,
+    routing: _Routing | None = None,
 ) -> SentimentModel:
     """Features, NB ratio and lexicon features are shared; the learner (LEARNERS[cfg.learner])
     returns one weight per feature column, the bias and the lexicon weights."""
     import scipy.sparse as sp
 
     pairs = _uses_pairs(cfg)
+    if routing is None:
+        routing = _routing(corpus)
+    assigned = routing.assigned if routing else None
     hasher = CharHasher(bits=cfg.hash_bits, max_n=cfg.max_n)
     size = hasher.size
-    vocab = {w: i for i, w in enumerate(vocabulary if vocabulary is not None else _vocabulary(corpus, cfg.min_df, pairs))}
-    X, scale = _design(corpus, hasher, vocab, pairs)
+    if vocabulary is None:
+        vocabulary = _vocabulary(corpus, cfg.min_df, pairs, assigned)
+    vocab = {w: i for i, w in enumerate(vocabulary)}
+    X, scale = _design(corpus, hasher, vocab, pairs, assigned)
     y = np.asarray(corpus.labels)
     ratio = _nb_ratio(X, y)
     Xs = sp.diags(scale) @ X
     L = np.array([lexicon.features(toks) for toks in corpus.tokens], dtype=np.float64).reshape(len(corpus), -1)
     mon = None
     if monitor is not None and len(monitor) and LEARNERS[cfg.learner].stops_early:
-        Xm, sm = _design(monitor, hasher, vocab, pairs)
+        routed = routing.router.route_many(monitor.tokens) if routing else None
+        Xm, sm = _design(monitor, hasher, vocab, pairs, routed)
         Lm = np.array([lexicon.features(t) for t in monitor.tokens], dtype=np.float64).reshape(len(monitor), -1)
         mon = (sp.diags(sm) @ Xm, Lm, np.asarray(monitor.labels))
     w, bias, lw, meta = LEARNERS[cfg.learner].learn(Xs, ratio, L, y, cfg, mon)
-    inv = sorted(vocab, key=vocab.__getitem__)
-    words = {f: float(w[size + i]) for i, f in enumerate(inv) if w[size + i] != 0.0 and PAIR_JOIN not in f}
-    pair_w = {f: float(w[size + i]) for i, f in enumerate(inv) if w[size + i] != 0.0 and PAIR_JOIN in f}
+    words: dict[str, float] = {}
+    pair_w: dict[str, float] = {}
+    per_domain: list[dict[str, float]] = [{} for _ in (routing.router.names if routing else ())]
+    for f, i in vocab.items():
+        weight = float(w[size + i])
+        if weight == 0.0:
+            continue
+        if DOMAIN_JOIN in f:
+            d, gram = f.split(DOMAIN_JOIN, 1)
+            per_domain[int(d)][gram] = weight
+        elif PAIR_JOIN in f:
+            pair_w[f] = weight
+        else:
+            words[f] = weight
+    if routing:
+        meta["domains"] = list(routing.router.names)
+        if corpus.domains is not None:  # how often a row's cross-fitted domain is its given one
+            meta["routing_accuracy"] = round(float(np.mean(np.asarray(assigned) == np.asarray(corpus.domains))), 4)
     return SentimentModel(
         name=name,
         hasher=hasher,
@@ -286,6 +347,8 @@ def _fit_once(
         lexicon_weights=tuple(float(x) for x in lw),  # type: ignore[arg-type]
         pair_weights=pair_w,
         pairs=pairs,
+        router=routing.router if routing else None,
+        domain_weights=per_domain,
         meta={"learner": cfg.learner, **meta},
     )
 
