@@ -81,3 +81,41 @@ def test_replicas_migrating_a_fresh_database_at_once_all_start(store_url: str) -
     store = open_store(store_url, migrate=False)
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
+
+
+def test_a_lost_commit_race_is_retried_and_anything_else_is_the_callers(store_url: str, monkeypatch, caplog) -> None:
+    """A lost race (another replica inserted one of our ids first; a deadlock victim) re-runs the
+    whole transaction; other store errors surface at once as StoreUnavailable, nothing stored."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from voc_service.domain import StoreUnavailable
+
+    store = open_store(store_url)
+    real, calls = store._save, []
+
+    def failing(errors):
+        def save(conn, items):
+            calls.append(1)
+            if errors:
+                raise errors.pop(0)
+            return real(conn, items)
+        return save
+
+    race = IntegrityError("INSERT INTO conversations", {}, Exception("duplicate key"))
+    monkeypatch.setattr(store, "_save", failing([race, race]))
+    assert [r.outcome for r in store.save_batch([item("c1")])] == [Outcome.STORED]
+    assert len(calls) == 3 and store.count() == 1
+
+    calls.clear()
+    monkeypatch.setattr(store, "_save", failing([race] * 10))
+    with pytest.raises(StoreUnavailable):
+        store.save_batch([item("c2")])
+    assert len(calls) == 4 and store.count() == 1  # four attempts, then the caller's
+    assert any(getattr(r, "attempts", None) == 4 for r in caplog.records)
+
+    calls.clear()
+    monkeypatch.setattr(store, "_save", failing([OperationalError("COMMIT", {}, Exception("disk I/O error"))]))
+    with pytest.raises(StoreUnavailable):
+        store.save_batch([item("c3")])
+    assert len(calls) == 1 and store.count() == 1  # not a race: no retry

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import sqlite3
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +18,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_fixed, wait_random_exponential
 
 from voc_service.domain import Conversation, ConversationAnalysis, Outcome, PromiseStatus, StoreUnavailable
 from voc_service.insights.buckets import Contribution, contribution, deltas
@@ -36,8 +35,24 @@ _ATTEMPTS = 4
 _RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 
 
-def _lost_race(exc: DBAPIError) -> bool:
-    return isinstance(exc, IntegrityError) or getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+def _lost_race(exc: BaseException) -> bool:
+    """Another writer inserted one of our new ids between our read and our insert (the next
+    attempt sees it and updates), or PostgreSQL chose us as a deadlock victim. Anything else
+    (connection lost, disk full, locked too long) is the caller's."""
+    return isinstance(exc, IntegrityError) or (
+        isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+    )
+
+
+def _commit_retrying() -> Retrying:
+    """Lost races are re-run as a whole transaction, a few times, with jittered waits so that
+    the replicas that collided do not collide again."""
+    return Retrying(
+        retry=retry_if_exception(_lost_race),
+        stop=stop_after_attempt(_ATTEMPTS),
+        wait=wait_random_exponential(multiplier=0.01, max=0.2),
+        reraise=True,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,23 +73,19 @@ class ConversationStore:
         """
         if not items:
             return []
-        for attempt in range(1, _ATTEMPTS + 1):
-            try:
-                with self.engine.connect() as conn:
-                    conn.info["write"] = True  # SQLite: BEGIN IMMEDIATE (see make_engine)
-                    with conn.begin():
-                        return self._save(conn, items)
-            except DBAPIError as exc:
-                # Lost races between replicas are retried as a whole transaction: another
-                # writer inserted one of our new ids between our read and our insert (the next
-                # attempt sees it and updates), or PostgreSQL chose us as a deadlock victim.
-                # Anything else (connection lost, disk full, locked too long) is the caller's.
-                if _lost_race(exc) and attempt < _ATTEMPTS:
-                    time.sleep(random.uniform(0.005, 0.05) * attempt)
-                    continue
-                log.error("store commit failed", extra={"error": type(exc).__name__, "attempts": attempt})
-                raise StoreUnavailable("the store could not commit; retry later") from exc
-        raise AssertionError("unreachable")
+        retrying = _commit_retrying()
+        try:
+            return retrying(self._commit, items)
+        except DBAPIError as exc:
+            attempts = retrying.statistics.get("attempt_number", 1)
+            log.error("store commit failed", extra={"error": type(exc).__name__, "attempts": attempts})
+            raise StoreUnavailable("the store could not commit; retry later") from exc
+
+    def _commit(self, items: Sequence[tuple[Conversation, ConversationAnalysis]]) -> list[SaveResult]:
+        with self.engine.connect() as conn:
+            conn.info["write"] = True  # SQLite: BEGIN IMMEDIATE (see make_engine)
+            with conn.begin():
+                return self._save(conn, items)
 
     def _save(
         self, conn: sa.Connection, items: Sequence[tuple[Conversation, ConversationAnalysis]]
@@ -357,14 +368,12 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL") -> Engine:
             # readers never block the writer. Switching a NEW file to WAL needs it to itself, and
             # SQLite answers "locked" at once, without the busy timeout, while another process
             # (replicas started together) does the same: wait for that one, up to ~10 s
-            for attempt in range(100):
-                try:
-                    cur.execute("PRAGMA journal_mode=WAL")
-                    break
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or attempt == 99:
-                        raise
-                    time.sleep(0.1)
+            Retrying(
+                retry=retry_if_exception(lambda e: isinstance(e, sqlite3.OperationalError) and "locked" in str(e)),
+                stop=stop_after_attempt(100),
+                wait=wait_fixed(0.1),
+                reraise=True,
+            )(cur.execute, "PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
