@@ -184,3 +184,37 @@ def test_a_refit_can_fold_chance_splits_back_into_their_topic(corpus) -> None:
     # with a similarity no split reaches, the option changes nothing
     strict, labels4 = fit_topics(docs, texts, FitConfig(seed=2, fold_similarity=1.01, **over), previous=first)
     assert labels4 == labels2 and len(strict.topics) == len(plain.topics)
+
+
+def test_ppmi_sif_word_pairs_tell_apart_subjects_that_share_their_words() -> None:
+    """Two subjects with the same words in another order (赠品 没收到 / 没收到 … 送 赠品 吗): a bag of
+    words cannot tell them apart, adjacent pairs can. Models saved before pairs load without them."""
+    from voc_service.topics.embedding import PpmiSif
+
+    rng = np.random.default_rng(4)
+    filler = ["请问", "订单", "帮忙", "看看", "一下", "今天", "那个", "东西", "我的", "麻烦"]
+
+    def doc(subject: int) -> list[str]:
+        core = ["赠品", "没收到"] if subject == 0 else ["没收到", "赠品"]
+        words = list(rng.choice(filler, 3)) + core + list(rng.choice(filler, 3))
+        return [str(w) for w in words]
+
+    subjects = [i % 2 for i in range(400)]
+    docs = [doc(s) for s in subjects]
+    texts = ["".join(d) for d in docs]
+    y = np.array(subjects)
+
+    def separation(backend: PpmiSif) -> float:
+        backend.fit(docs, texts)
+        e = backend.embed(docs, texts)
+        c = np.vstack([e[y == k].mean(0) for k in (0, 1)])
+        return float(((e @ c.T).argmax(1) == y).mean())
+
+    assert separation(PpmiSif(dims=10, min_count=2, word_pairs=False)) < 0.7
+    with_pairs = PpmiSif(dims=10, min_count=2)
+    assert separation(with_pairs) > 0.95
+    config, arrays = with_pairs.state()
+    assert config["word_pairs"] is True and any("\x01" in w for w in config["vocabulary"])
+    np.testing.assert_allclose(PpmiSif.from_state(config, arrays).embed(docs[:20], texts[:20]), with_pairs.embed(docs[:20], texts[:20]))
+    old = {k: v for k, v in config.items() if k != "word_pairs"}  # a file written before pairs
+    assert PpmiSif.from_state(old, arrays).word_pairs is False
