@@ -5,14 +5,15 @@ vocabulary, LSA components); ``state`` returns what must be saved as plain JSON 
 pickle), ``from_state`` rebuilds it. The online path needs only numpy: the server never imports
 scikit-learn's estimators or BERTopic to assign a topic.
 
-- ``tfidf-lsa`` (default, offline, from what the install brings): TF-IDF over the customer's jieba
+- ``tfidf-lsa`` (offline, from what the install brings): TF-IDF over the customer's jieba
   words plus character bigrams inside them (robust to segmentation differences: 退款 / 退款了),
   sublinear tf, then a truncated SVD (latent semantic analysis).
 - ``ppmi-sif`` (the default): word vectors learned from the batch itself — windowed co-occurrence
   counts, positive PMI with context smoothing, truncated SVD — and a document is the SIF-weighted
   average of its words' vectors (frequent words weigh less) with the corpus' first principal
-  component removed. Measured on online_shopping_10_cats (KMeans(10), evaluation rows): NMI 0.568
-  against 0.478–0.513 for TF-IDF/LSA variants (docs/benchmarks.md).
+  component removed. Adjacent word pairs are units with vectors of their own (``word_pairs``).
+  Measured on online_shopping_10_cats (KMeans(10), evaluation rows): NMI 0.568 against
+  0.478–0.513 for TF-IDF/LSA variants, before pairs (docs/benchmarks.md).
 - ``sentence-transformers``: a local model directory given by config, for users who have a Chinese
   model (nothing is downloaded; the package is an optional extra).
 """
