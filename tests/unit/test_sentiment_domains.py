@@ -75,7 +75,7 @@ def test_a_domain_model_round_trips_in_its_own_format(lexicon, tmp_path: Path) -
 
 def test_router_batches_route_as_single_texts_do_and_unknown_words_go_to_the_first_domain() -> None:
     tokens = [["房间", "小"], ["耳机"], ["没见过"], [], ["客房"], ["充电器", "客房", "客房"]]
-    router = fit_router(tokens * 10, [1, 0, 0, 0, 1, 1] * 10, 2)
+    router = fit_router(tokens * 10, [1, 0, 0, 0, 1, 1] * 10, ("other", "room"))
     batch = router.route_many(tokens)
     assert batch == [router.route(t) for t in tokens]
     assert batch[:5] == [1, 0, 0, 0, 1]

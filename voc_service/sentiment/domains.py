@@ -65,8 +65,10 @@ class DomainRouter:
         return [d if e > b else 0 for d, b, e in zip(best, starts, ends)]
 
 
-def fit_router(token_lists: Sequence[Sequence[str]], domains: Sequence[int], n_domains: int, min_df: int = 2) -> DomainRouter:
-    """A linear router from tokens to domain index (0 .. n_domains-1); names are set by the caller."""
+def fit_router(
+    token_lists: Sequence[Sequence[str]], domains: Sequence[int], names: Sequence[str], min_df: int = 2
+) -> DomainRouter:
+    """A linear router from tokens to a domain index (into ``names``)."""
     import scipy.sparse as sp
     from sklearn.svm import LinearSVC
 
@@ -87,7 +89,7 @@ def fit_router(token_lists: Sequence[Sequence[str]], domains: Sequence[int], n_d
     Xn = sp.diags(1.0 / np.maximum(norms, 1e-12)) @ Xi
     y = np.asarray(domains)
     present = sorted(set(y.tolist()))
-    weights = np.zeros((len(vocab), n_domains), dtype=np.float32)
+    weights = np.zeros((len(vocab), len(names)), dtype=np.float32)
     if len(present) == 1:
         weights[:, present[0]] = 1.0
     else:
@@ -95,10 +97,12 @@ def fit_router(token_lists: Sequence[Sequence[str]], domains: Sequence[int], n_d
         coef = svm.coef_ if len(present) > 2 else np.vstack([-svm.coef_[0], svm.coef_[0]])
         for k, d in enumerate(svm.classes_):
             weights[:, int(d)] = (coef[k] * idf).astype(np.float32)
-    return DomainRouter(tuple(str(i) for i in range(n_domains)), index, weights)
+    return DomainRouter(tuple(names), index, weights)
 
 
-def cross_fitted(token_lists: Sequence[Sequence[str]], texts: Sequence[str], domains: Sequence[int], n_domains: int) -> list[int]:
+def cross_fitted(
+    token_lists: Sequence[Sequence[str]], texts: Sequence[str], domains: Sequence[int], names: Sequence[str]
+) -> list[int]:
     """Each row's domain as a router trained WITHOUT that row would route it (folds by a hash of
     the text, so the same file gives the same folds)."""
     fold = [int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=4).digest(), "little") % CROSS_FIT_FOLDS for t in texts]
@@ -108,7 +112,7 @@ def cross_fitted(token_lists: Sequence[Sequence[str]], texts: Sequence[str], dom
         test = [i for i, x in enumerate(fold) if x == f]
         if not test:
             continue
-        router = fit_router([token_lists[i] for i in train], [domains[i] for i in train], n_domains)
+        router = fit_router([token_lists[i] for i in train], [domains[i] for i in train], names)
         for i, d in zip(test, router.route_many([token_lists[i] for i in test])):
             out[i] = d
     return out

@@ -231,10 +231,8 @@ class _Routing:
 def _routing(corpus: Corpus) -> _Routing | None:
     if corpus.domains is None:
         return None
-    n = len(corpus.domain_names)
-    router = fit_router(corpus.tokens, corpus.domains, n)
-    router.names = corpus.domain_names
-    return _Routing(router, cross_fitted(corpus.tokens, corpus.texts, corpus.domains, n))
+    names = corpus.domain_names
+    return _Routing(fit_router(corpus.tokens, corpus.domains, names), cross_fitted(corpus.tokens, corpus.texts, corpus.domains, names))
 
 
 def _uses_pairs(cfg: TrainConfig) -> bool:
