@@ -117,9 +117,11 @@ class ServerProcess:
             self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout)
 
-    def dump_threads(self, timeout: float = 5.0) -> list[str]:
+    def dump_threads(self, timeout: float = 5.0, settle: float = 0.5) -> list[str]:
         """SIGUSR1: the server writes every thread's stack to its stderr (faulthandler) and goes
-        on. Returns those lines (empty if none came within ``timeout``)."""
+        on. Returns those lines (empty if none came within ``timeout``). The dump has no end
+        marker: it is complete once no new line has come for ``settle`` seconds (the lines are
+        read as they arrive, so a slow reader does not cut it short)."""
         assert self.proc is not None
         with self._logged:
             start = len(self.log_lines)
@@ -127,8 +129,14 @@ class ServerProcess:
             self.signal_and_wait(signal.SIGUSR1, "most recent call first", timeout=timeout)
         except TimeoutError:
             return []
-        time.sleep(0.2)  # the rest of the dump follows the first thread's header
+        deadline = time.monotonic() + timeout
         with self._logged:
+            seen = len(self.log_lines)
+            while time.monotonic() < deadline:
+                self._logged.wait(settle)
+                if len(self.log_lines) == seen:
+                    break
+                seen = len(self.log_lines)
             return self.log_lines[start:]
 
     def kill(self) -> None:

@@ -12,9 +12,9 @@ import scipy.sparse as sp
 
 from voc_service.sentiment.factorised import FactorisedConfig, fit_factorised
 from voc_service.sentiment.features import CharHasher
-from voc_service.sentiment.model import PAIR_JOIN, SentimentModel, default_model_dir, load_model
+from voc_service.sentiment.model import SentimentModel, default_model_dir, load_model
 from voc_service.sentiment.train import Corpus, TrainConfig, choose_rule_overrides, polarity_accuracy, train
-from voc_service.text.segment import build_segmenter
+from voc_service.text.segment import PAIR_JOIN, build_segmenter
 
 
 def _toy(n: int, seed: int) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:

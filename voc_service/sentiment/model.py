@@ -36,11 +36,11 @@ from voc_service.domain import SentimentLabel, TurnSentiment
 from voc_service.sentiment.domains import DomainRouter
 from voc_service.sentiment.features import CharHasher
 from voc_service.sentiment.lexicon import RuleLexicon, RuleResult, RuleWords
+from voc_service.text.segment import token_pairs
 
 FORMAT = "voc-sentiment-linear/2"  # /2 added word pairs; /1 files (no pairs) load unchanged
 DOMAINS_FORMAT = "voc-sentiment-linear/3"  # /3 adds a domain router; written only by models that have one
 READABLE_FORMATS = ("voc-sentiment-linear/1", FORMAT, DOMAINS_FORMAT)
-PAIR_JOIN = "\x01"  # key of an adjacent token pair: a + PAIR_JOIN + b (never inside a normalised token)
 DEFAULT_MODEL = "default"
 DEFAULT_NEUTRAL_MARGIN = 0.4  # |score| < 0.4, i.e. 0.3 < P(positive) < 0.7
 RULE_MIN = 1.0  # |lexicon verdict| from which a negation / contrast rule overrides the model
@@ -84,14 +84,14 @@ class SentimentModel:
             rules = [self.lexicon.analyse(tokens) for tokens, _ in items]
         get, bias = self.word_weights.get, self.bias
         w0, w1, w2, w3 = self.lexicon_weights
-        pget, join = self.pair_weights.get, PAIR_JOIN.join
+        pget = self.pair_weights.get
         out = []
         routed = self.router.route_many([t for t, _ in items]) if self.router is not None else repeat(None)
         for (tokens, _), hs, hc, r, domain in zip(items, hash_sum, hash_count, rules, routed):
             k = len(tokens)
             keys: list[str] = []
             if self.pairs:
-                keys = list(map(join, zip(tokens, tokens[1:])))
+                keys = token_pairs(tokens)
                 hs += sum(map(pget, keys, repeat(0.0)))
                 hc += len(keys)
             if domain is not None:

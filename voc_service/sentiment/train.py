@@ -28,7 +28,8 @@ from voc_service.sentiment.domains import DOMAIN_JOIN, DomainRouter, cross_fitte
 from voc_service.sentiment.factorised import FactorisedConfig, fit_factorised
 from voc_service.sentiment.features import CharHasher
 from voc_service.sentiment.lexicon import RuleLexicon
-from voc_service.sentiment.model import DEFAULT_NEUTRAL_MARGIN, PAIR_JOIN, SentimentModel
+from voc_service.sentiment.model import DEFAULT_NEUTRAL_MARGIN, SentimentModel
+from voc_service.text.segment import PAIR_JOIN, token_pairs
 
 NEG, POS, NEU = 0, 1, 2
 _LABELS = {
@@ -199,7 +200,7 @@ def fit(
 ) -> SentimentModel:
     routing = _routing(corpus)
     model = _fit_once(name, corpus, lexicon, cfg, monitor=monitor, routing=routing)
-    vocabulary = _vocabulary(corpus, cfg.min_df, _uses_pairs(cfg), routing and routing.assigned)
+    vocabulary = _vocabulary(corpus, cfg.min_df, _uses_pairs(cfg), routing.assigned if routing else None)
     if unlabelled and len(unlabelled) and cfg.self_train_rounds > 0:
         for _ in range(cfg.self_train_rounds):
             raw = np.array(model.raw_scores(list(zip(unlabelled.tokens, unlabelled.texts))))
@@ -210,9 +211,10 @@ def fit(
                 corpus.labels + [int(raw[i] > 0) for i in top],
             )
             # unlabelled rows take the domain the router gives them (they have none of their own)
-            pseudo_routing = routing and _Routing(
-                routing.router, routing.assigned + routing.router.route_many([unlabelled.tokens[i] for i in top])
-            )
+            pseudo_routing = None
+            if routing is not None:
+                routed = routing.router.route_many([unlabelled.tokens[i] for i in top])
+                pseudo_routing = _Routing(routing.router, routing.assigned + routed)
             # words come from the labelled text only: unlabelled text adds weight to known words and
             # hashed n-grams, so no string of it ends up in the model file
             model = _fit_once(name, pseudo, lexicon, cfg, vocabulary, monitor, pseudo_routing)
@@ -244,7 +246,7 @@ def _grams(toks: list[str], pairs: bool, domain: int | None) -> list[str]:
     `domain` a copy of each marked with it (the per-domain correction)."""
     feats = list(toks)
     if pairs:
-        feats += map(PAIR_JOIN.join, zip(toks, toks[1:]))
+        feats += token_pairs(toks)
     if domain is not None:
         prefix = f"{domain}{DOMAIN_JOIN}"
         feats += [prefix + f for f in feats]

@@ -27,6 +27,13 @@ import catalogue
 segmenters = catalogue.create("voc", "segmenters")
 
 DEFAULT_DICT = "ecommerce.dict"
+PAIR_JOIN = "\x01"  # key of an adjacent token pair: a + PAIR_JOIN + b (never inside a normalised token)
+
+
+def token_pairs(tokens: Sequence[str]) -> list[str]:
+    """Adjacent token pairs as single keys: the word-pair features of the sentiment model and the
+    word-pair units of the topic embedding (不 好 -> "不\x01好")."""
+    return [a + PAIR_JOIN + b for a, b in zip(tokens, tokens[1:])]
 
 
 class Backend(Protocol):

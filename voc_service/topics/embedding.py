@@ -26,8 +26,9 @@ from typing import Any, Protocol
 import catalogue
 import numpy as np
 
+from voc_service.text.segment import token_pairs
+
 topic_embeddings = catalogue.create("voc", "topic_embeddings")
-PAIR_JOIN = "\x01"  # an adjacent word pair's unit in ppmi-sif: a + PAIR_JOIN + b (never inside a word)
 
 
 class EmbeddingBackend(Protocol):
@@ -213,7 +214,7 @@ class PpmiSif:
         from 0.78 to 0.87 (docs/benchmarks.md)."""
         if not self.word_pairs:
             return doc
-        return doc + [a + PAIR_JOIN + b for a, b in zip(doc, doc[1:])]
+        return doc + token_pairs(doc)
 
     def _average(self, docs: Sequence[list[str]]) -> np.ndarray:
         """SIF average of each document's units (``docs`` already expanded by ``_units``)."""
