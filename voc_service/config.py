@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     )
     spike_grace_seconds: float = Field(120.0, ge=0, description="a bucket is judged this long after it closes (late conversations)")
     spike_open_score: float = Field(5.0, gt=0, description="-log10 tail probability that opens a signal")
+    spike_pair_open_score: float | None = Field(
+        None, gt=0, description="opening score of SKU x topic pairs (unset: VOC_SPIKE_OPEN_SCORE)"
+    )
     spike_min_complaints: int = Field(5, ge=1, description="complaints in a bucket a subject needs to open a signal")
     spike_history_days: float = Field(28.0, gt=0, description="history a spike decision reads")
     spike_cooldown_buckets: int = Field(6, ge=0, description="buckets after a signal resolves before its subject can open again")

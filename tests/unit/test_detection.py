@@ -286,6 +286,16 @@ def test_a_product_topic_pair_is_judged_against_its_skus_traffic(store_url: str)
     own = SpikeDetector(signals, replace(detector.cfg, pair_exposure="own"), 3600)
     own.replay(START, START + timedelta(days=9))
     assert not [s for s in signals.list(limit=50) if s.subject == "sku_topic:P|5"]
+    # pairs can be given an opening score of their own (VOC_SPIKE_PAIR_OPEN_SCORE): far above this
+    # incident's, the pair stays quiet while the rest is judged as before
+    strict = SpikeDetector.from_settings(signals, Settings(spike_history_days=7, spike_pair_open_score=60.0), lambda: None)
+    assert strict.cfg.pair_open_score == 60.0 and strict.cfg.open_score == 5.0
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("delete from signal_events"))
+        conn.execute(sa.text("delete from signals"))
+    strict.replay(START, START + timedelta(days=9))
+    again = [(s.subject, s.opened_bucket) for s in signals.list(limit=50)]
+    assert [x for x in got if not x[0].startswith("sku_topic:")] == again and again, (got, again)
 
 
 def test_dense_history_reads_the_same_numbers_as_the_bucket_rows(store_url: str) -> None:

@@ -200,3 +200,54 @@ def test_a_topic_that_always_peaks_at_night_is_no_spike_but_its_afternoon_jump_i
     SpikeDetector.from_settings(signals, Settings(spike_history_days=7), lambda: None).replay(start, start + timedelta(days=10))
     topic = [s.opened_bucket for s in signals.list(limit=50) if s.subject == "topic:7"]
     assert topic and all(jump <= b < jump + timedelta(hours=2) for b in topic), topic
+
+
+def test_a_topic_whose_nights_vary_is_judged_with_the_nights_noise_and_its_afternoon_jump_still_opens(tmp_path) -> None:  # noqa: ANN001
+    """A topic of follow-ups on broken promises: its rate by night swings from one night to the
+    next (0.6 to 1.7 times its usual 12 an hour: how many promises fell due), by day it is a steady
+    4. One over-dispersion pooled over all hours is dominated by the steady, busy day and calls
+    a busy night a spike; measured at the judged time of day (``phase_noise``) the nights are
+    known to be noisy, and five times the daytime rate for two afternoon hours still opens."""
+    from datetime import UTC, datetime, timedelta
+
+    from conftest import analysed_item
+
+    from voc_service.config import Settings
+    from voc_service.insights.detection import SpikeDetector
+    from voc_service.insights.spikes import phase_noise, rate_baseline
+    from voc_service.store import open_store
+    from voc_service.store.signals import SignalStore
+
+    rng = np.random.default_rng(3)
+    start = datetime(2026, 11, 1, 16, tzinfo=UTC)  # 00:00 Beijing
+    jump = start + timedelta(days=12, hours=15)  # 15:00 Beijing on day 12
+    nights = np.tile([1.7, 0.6, 1.0, 1.4, 0.8], 3)  # rate by night relative to usual
+    batch = []
+    for h in range(13 * 24):
+        at = start + timedelta(hours=h)
+        night = h % 24 < 5
+        for k in range(100):
+            batch.append(analysed_item(f"o-{h}-{k}", [f"S{k % 10}"], topic=2, complaint=k < 5, at=at))
+        rate = 12 * nights[h // 24] if night else 4 * (5 if jump <= at < jump + timedelta(hours=2) else 1)
+        for k in range(int(rng.poisson(rate))):
+            batch.append(analysed_item(f"t-{h}-{k}", [f"S{k % 10}"], topic=7, complaint=True, at=at))
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    store.save_batch(batch)
+    signals = SignalStore(store.engine)
+    SpikeDetector.from_settings(signals, Settings(spike_history_days=10), lambda: None).replay(start, start + timedelta(days=13))
+    topic = [s.opened_bucket for s in signals.list(limit=50) if s.subject == "topic:7"]
+    assert topic and all(jump <= b < jump + timedelta(hours=2) for b in topic), topic
+
+    # the measure itself: on the nights' columns it sees their swing, pooled over the day it does not
+    L = 24 * 10
+    phase = np.arange(L) % 24
+    n = np.full((1, L), 1000.0)
+    c = np.where(phase < 5, 12.0 * np.repeat(nights[:10], 24), 4.0)[None, :]
+    h = RateHistory(c, n, np.where(phase < 5, 3.0, 1.0), np.zeros((1, L), dtype=bool))
+    cfg = SpikeConfig(windows=(1, 2))
+    base = rate_baseline(h, cfg)
+    night = phase_noise(h, base, cfg, np.array([0]), (phase <= 1) | (phase == 23))
+    day = phase_noise(h, base, cfg, np.array([0]), (phase >= 11) & (phase <= 13))
+    assert base.rho[0] == 0.0 and night.rho[0] > 5e-4 and day.rho[0] == 0.0  # (5e-4: twice binomial variance)
+    assert night.rho_w[2] is not None and night.rho_w[2][0] > 5e-4
+    assert (night.buckets[0], day.buckets[0]) == (29, 30)  # the newest bucket is the window's, not history

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -33,7 +33,7 @@ from scipy import stats
 from voc_service.insights.buckets import sku_key
 from voc_service.insights.baselines import Baseline, BaselineCache
 from voc_service.insights.spikes import (
-    RateBaseline, RateHistory, SignalState, SpikeConfig, own_hour_adjust, rate_baseline, score_rate, step,
+    RateBaseline, RateHistory, SignalState, SpikeConfig, own_hour_adjust, phase_noise, rate_baseline, score_rate, step,
 )
 from voc_service.store.signals import JobClaim, LeaseLost, SignalStore, SubjectCounts, lease_holder
 from voc_service.topics.model import TopicModel
@@ -198,6 +198,7 @@ class SpikeDetector:
                 o_obs[i], o_win[i] = now_c[i], 1
         result.judged = len(keys)
         ended = self.store.last_buckets(bucket - self.width * (cfg.cooldown + 1))
+        pair_cfg = cfg if cfg.pair_open_score is None else replace(cfg, open_score=cfg.pair_open_score)
         opened, updated, resolved = [], [], []
         for i, k in enumerate(keys):
             s = subjects[k]
@@ -207,7 +208,8 @@ class SpikeDetector:
             if s.open is not None:  # an open signal resolves on its buckets' own scores
                 event = step(state, float(scores[i]), float(now_c[i]), float(judged.expected[i]), "rate", cfg)
             else:  # a signal opens on the window that stands out most
-                event = step(state, float(o_score[i]), float(o_obs[i]), float(o_exp[i]), "rate", cfg)
+                kind_cfg = pair_cfg if s.kind == "sku_topic" else cfg
+                event = step(state, float(o_score[i]), float(o_obs[i]), float(o_exp[i]), "rate", kind_cfg)
             if event == "open":
                 span = bucket - self.width * (int(o_win[i]) - 1)
                 opened.append(self._new_signal(s, k in young, bucket, span, float(o_obs[i]), float(o_exp[i]), float(o_score[i]), model))
@@ -273,6 +275,12 @@ class SpikeDetector:
         )
         b = rate_baseline(h, self.cfg, prior)
         b.measure_windows(self.cfg.sums)  # for all: the baselines are kept
+        topics = np.array([i for i, e in enumerate(exposure) if e == "all"], dtype=np.intp)
+        if topics.size and ctx.phases is not None:  # topics: judged with the noise of this time of day
+            cols, now_phase = ctx.phases
+            per_day = max(int(cols.max()), now_phase) + 1
+            gap = np.abs(cols - now_phase)
+            b.phase_noise(topics, phase_noise(h, b, self.cfg, topics, np.minimum(gap, per_day - gap) <= 1))
         return _Estimate(h, b, now_n, now_f, adjust, exposure, fullness, young)
 
     def _hold(self, sub: list[str], subjects: dict[str, SubjectCounts], est: _Estimate, bucket: datetime) -> None:
@@ -546,6 +554,7 @@ class SpikeDetector:
             min_count=settings.spike_min_complaints,
             cooldown=settings.spike_cooldown_buckets,
             windows=tuple(sorted(set(settings.spike_windows) | {1})),
+            pair_open_score=settings.spike_pair_open_score,
         )
         lease = timedelta(seconds=max(1.0, settings.spike_check_seconds / 2))
         return cls(store, cfg, width, model, lease=lease, baseline_refresh=settings.spike_baseline_refresh_buckets)

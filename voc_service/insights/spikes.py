@@ -62,6 +62,9 @@ class SpikeConfig:
     # the pass: a SKU x topic pair's complaints as a share of its SKU's conversations ("sku") or of
     # its own ("own", before 2026-12-04); measured in docs/benchmarks.md
     pair_exposure: str = "sku"
+    # the pass: SKU x topic pairs open at this score instead (None: open_score). There are about
+    # ten pairs for every SKU, so at one threshold they would bring most of the chance signals
+    pair_open_score: float | None = None
 
     @property
     def lag(self) -> int:
@@ -289,6 +292,18 @@ class RateBaseline:
             self.rho_w.update(_window_dispersions(*self.parts, [w for w in windows if w not in self.rho_w]))
             self.parts = None
 
+    def phase_noise(self, rows: np.ndarray, noise: PhaseNoise) -> None:
+        """Judge ``rows`` with the over-dispersion of the judged time of day (``phase_noise``;
+        after ``measure_windows``) instead of the one pooled over all hours: a quiet day is then
+        not judged as noisy as the swinging nights, nor the nights as calm as the day. Where the
+        history holds too few buckets at that time of day to measure it, the larger of the two."""
+        sure = noise.buckets >= PHASE_NOISE_MIN_BUCKETS
+        self.rho[rows] = np.where(sure, noise.rho, np.maximum(self.rho[rows], noise.rho))
+        for w, local in noise.rho_w.items():
+            got = self.rho_w.get(w)
+            if local is not None and got is not None:
+                got[rows] = np.where(sure, local, np.fmax(got[rows], local))
+
 
 def rate_baseline(h: RateHistory, cfg: SpikeConfig, prior_share: np.ndarray | float | None = None) -> RateBaseline:
     """The subject's normal complaint share (over its normal history, shrunk toward
@@ -309,13 +324,50 @@ def rate_baseline(h: RateHistory, cfg: SpikeConfig, prior_share: np.ndarray | fl
     sd = np.sqrt(np.maximum(mu * (1 - np.minimum(factor * share[:, None], 0.99)), 1e-9))
     keep &= h.c <= mu + 3 * sd + 1  # one trimming pass: outlying buckets are not "normal"
     share = _share(h.c, expected_base, keep, cfg, prior_share)
-    p = np.clip(share[:, None] * factor, 1e-6, 0.99)
-    mu = h.n * p
+    mu = h.n * np.clip(share[:, None] * factor, 1e-6, 0.99)
+    return RateBaseline(share, _dispersion(h.c, h.n, mu, keep), parts=(h.c, h.n, mu, keep))
+
+
+def _dispersion(c: np.ndarray, n: np.ndarray, mu: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Beta-binomial rho of complaints ``c`` out of ``n`` around ``mu`` over the buckets ``keep``
+    (method of moments, clipped to [0, 0.5])."""
+    p = np.clip(np.divide(mu, n, out=np.zeros_like(mu), where=n > 0), 1e-6, 0.99)
     q = p * (1 - p)
-    resid = np.where(keep, (h.c - mu) ** 2 - h.n * q, 0.0).sum(axis=1)
-    den = np.where(keep, h.n * (h.n - 1) * q, 0.0).sum(axis=1)
-    rho = np.clip(np.divide(resid, den, out=np.zeros_like(den), where=den > 0), 0.0, 0.5)
-    return RateBaseline(share, rho, parts=(h.c, h.n, mu, keep))
+    resid = np.where(keep, (c - mu) ** 2 - n * q, 0.0).sum(axis=1)
+    den = np.where(keep, n * (n - 1) * q, 0.0).sum(axis=1)
+    return np.clip(np.divide(resid, den, out=np.zeros_like(den), where=den > 0), 0.0, 0.5)
+
+
+# a time of day's own over-dispersion replaces the pooled one from this many buckets at it on
+PHASE_NOISE_MIN_BUCKETS = 21  # (a week of a 3-hour band of hourly buckets)
+
+
+@dataclass(slots=True)
+class PhaseNoise:
+    """Over-dispersion at one time of day (``phase_noise``), one entry per subject."""
+
+    rho: np.ndarray
+    rho_w: dict[int, np.ndarray | None]
+    buckets: np.ndarray  # normal buckets at that time of day it was measured on
+
+
+def phase_noise(h: RateHistory, base: RateBaseline, cfg: SpikeConfig, rows: np.ndarray, near: np.ndarray) -> PhaseNoise:
+    """Over-dispersion of the subjects ``rows`` (and of their window sums) measured only on the
+    buckets, and the sums, that end at the history columns ``near`` [L]: the judged bucket's time
+    of day. A topic fed by follow-ups on broken promises swings from one night to the next with
+    how many promises fell due, far more than its steady, busy daytime; one rho pooled over all
+    hours is the day's and calls a busy night a spike. Measured before the 3-sigma trimming of
+    ``rate_baseline`` (that trimming would drop the busy nights as outliers and see no swing);
+    past incidents and the window's newest buckets stay out. ``RateBaseline.phase_noise``
+    applies it."""
+    factor = h.factor if h.factor.ndim == 2 else np.broadcast_to(h.factor[None, :], h.c.shape)
+    c, n = h.c[rows], h.n[rows]
+    keep = ~h.skip[rows]
+    if 0 < cfg.lag < keep.shape[1]:
+        keep[:, -cfg.lag :] = False
+    mu = n * np.clip(base.share[rows, None] * factor[rows], 1e-6, 0.99)
+    at = keep & near[None, :]
+    return PhaseNoise(_dispersion(c, n, mu, at), _window_dispersions(c, n, mu, keep, cfg.sums, ends=near), at.sum(axis=1))
 
 
 def judge_rate(
@@ -415,13 +467,14 @@ def own_hour_adjust(
 
 
 def _window_dispersions(
-    c: np.ndarray, n: np.ndarray, mu: np.ndarray, keep: np.ndarray, windows: list[int]
+    c: np.ndarray, n: np.ndarray, mu: np.ndarray, keep: np.ndarray, windows: list[int], ends: np.ndarray | None = None
 ) -> dict[int, np.ndarray | None]:
     """Over-dispersion (beta-binomial rho) of sums of w consecutive buckets, for each w in
     ``windows``, measured on the normal history's own rolling sums: busy hours come in runs (a
     delayed batch of parcels, a night of follow-ups), so a sum of w buckets varies more than w
     independent buckets would. None for a w the history is too short for (under 10 w buckets).
-    The running sums are shared by all windows (every baseline estimate computes them)."""
+    The running sums are shared by all windows (every baseline estimate computes them). With
+    ``ends`` [L], only the sums ending at those columns count."""
     todo = [w for w in windows if c.shape[1] >= 10 * w]
     out: dict[int, np.ndarray | None] = {w: None for w in windows}
     if not todo:
@@ -434,6 +487,8 @@ def _window_dispersions(
         whole = (k_cs[:, w:] - k_cs[:, :-w]) == w
         cw, nw, mw = (cs[:, w:] - cs[:, :-w] for cs in (c_cs, n_cs, m_cs))
         whole &= nw > 1
+        if ends is not None:
+            whole &= ends[None, w - 1 :]
         pw = np.clip(np.divide(mw, nw, out=np.zeros_like(mw), where=nw > 0), 1e-6, 0.99)
         q = pw * (1 - pw)
         resid = np.where(whole, (cw - mw) ** 2 - nw * q, 0.0).sum(axis=1)
