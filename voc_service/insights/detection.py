@@ -280,7 +280,7 @@ class SpikeDetector:
             cols, now_phase = ctx.phases
             per_day = max(int(cols.max()), now_phase) + 1
             gap = np.abs(cols - now_phase)
-            b.phase_noise(topics, phase_noise(h, b, self.cfg, topics, np.minimum(gap, per_day - gap) <= 1))
+            b.use_phase_noise(topics, phase_noise(h, b, self.cfg, topics, np.minimum(gap, per_day - gap) <= 1))
         return _Estimate(h, b, now_n, now_f, adjust, exposure, fullness, young)
 
     def _hold(self, sub: list[str], subjects: dict[str, SubjectCounts], est: _Estimate, bucket: datetime) -> None:

@@ -292,7 +292,7 @@ class RateBaseline:
             self.rho_w.update(_window_dispersions(*self.parts, [w for w in windows if w not in self.rho_w]))
             self.parts = None
 
-    def phase_noise(self, rows: np.ndarray, noise: PhaseNoise) -> None:
+    def use_phase_noise(self, rows: np.ndarray, noise: PhaseNoise) -> None:
         """Judge ``rows`` with the over-dispersion of the judged time of day (``phase_noise``;
         after ``measure_windows``) instead of the one pooled over all hours: a quiet day is then
         not judged as noisy as the swinging nights, nor the nights as calm as the day. Where the
@@ -358,7 +358,7 @@ def phase_noise(h: RateHistory, base: RateBaseline, cfg: SpikeConfig, rows: np.n
     how many promises fell due, far more than its steady, busy daytime; one rho pooled over all
     hours is the day's and calls a busy night a spike. Measured before the 3-sigma trimming of
     ``rate_baseline`` (that trimming would drop the busy nights as outliers and see no swing);
-    past incidents and the window's newest buckets stay out. ``RateBaseline.phase_noise``
+    past incidents and the window's newest buckets stay out. ``RateBaseline.use_phase_noise``
     applies it."""
     factor = h.factor if h.factor.ndim == 2 else np.broadcast_to(h.factor[None, :], h.c.shape)
     c, n = h.c[rows], h.n[rows]
