@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -169,12 +171,13 @@ def test_own_hour_factors_follow_a_subject_that_peaks_at_night_and_spare_thin_on
     assert np.all(np.abs(f[1] - 1.0) < 0.05)  # seven complaints in two weeks: everyone's profile
 
 
-def test_a_topic_that_always_peaks_at_night_is_no_spike_but_its_afternoon_jump_is(tmp_path) -> None:  # noqa: ANN001
-    """Against everyone's traffic, a topic of late follow-ups has three times its daytime rate
-    every night: its own time-of-day profile expects that (everyone's profile, flat here, would
-    open a signal every night); five times its rate for two afternoon hours is a spike."""
-    from datetime import UTC, datetime, timedelta
-
+def _topic_signals(
+    tmp_path, days: int, night: Callable[[int], float], history_days: float, rng: np.random.Generator  # noqa: ANN001
+) -> tuple[list[datetime], datetime]:
+    """Replay a topic of late follow-ups (7) among everyone's steady traffic (100 conversations an
+    hour, 5 % complaints about topic 2) for ``days`` days from 00:00 Beijing: by night (00:00-05:00
+    Beijing) ``night(day)`` complaints an hour, by day Poisson(4), five times that for two hours
+    from 15:00 Beijing on the last day (the jump). Returns topic 7's opening buckets and the jump."""
     from conftest import analysed_item
 
     from voc_service.config import Settings
@@ -182,24 +185,31 @@ def test_a_topic_that_always_peaks_at_night_is_no_spike_but_its_afternoon_jump_i
     from voc_service.store import open_store
     from voc_service.store.signals import SignalStore
 
-    rng = np.random.default_rng(8)
     start = datetime(2026, 11, 1, 16, tzinfo=UTC)  # 00:00 Beijing
-    jump = start + timedelta(days=9, hours=15)  # 15:00 Beijing on day 9
+    jump = start + timedelta(days=days - 1, hours=15)
     batch = []
-    for h in range(10 * 24):
+    for h in range(days * 24):
         at = start + timedelta(hours=h)
-        night = h % 24 < 5
         for k in range(100):
             batch.append(analysed_item(f"o-{h}-{k}", [f"S{k % 10}"], topic=2, complaint=k < 5, at=at))
-        base = 12 if night else 4
-        for k in range(int(rng.poisson(base * (5 if jump <= at < jump + timedelta(hours=2) else 1)))):
+        count = night(h // 24) if h % 24 < 5 else rng.poisson(4 * (5 if jump <= at < jump + timedelta(hours=2) else 1))
+        for k in range(int(count)):
             batch.append(analysed_item(f"t-{h}-{k}", [f"S{k % 10}"], topic=7, complaint=True, at=at))
     store = open_store(f"sqlite:///{tmp_path / 's.db'}")
     store.save_batch(batch)
     signals = SignalStore(store.engine)
-    SpikeDetector.from_settings(signals, Settings(spike_history_days=7), lambda: None).replay(start, start + timedelta(days=10))
-    topic = [s.opened_bucket for s in signals.list(limit=50) if s.subject == "topic:7"]
-    assert topic and all(jump <= b < jump + timedelta(hours=2) for b in topic), topic
+    detector = SpikeDetector.from_settings(signals, Settings(spike_history_days=history_days), lambda: None)
+    detector.replay(start, start + timedelta(days=days))
+    return [s.opened_bucket for s in signals.list(limit=50) if s.subject == "topic:7"], jump
+
+
+def test_a_topic_that_always_peaks_at_night_is_no_spike_but_its_afternoon_jump_is(tmp_path) -> None:  # noqa: ANN001
+    """Against everyone's traffic, a topic of late follow-ups has three times its daytime rate
+    every night: its own time-of-day profile expects that (everyone's profile, flat here, would
+    open a signal every night); five times its rate for two afternoon hours is a spike."""
+    rng = np.random.default_rng(8)
+    opened, jump = _topic_signals(tmp_path, 10, lambda _day: float(rng.poisson(12)), history_days=7, rng=rng)
+    assert opened and all(jump <= b < jump + timedelta(hours=2) for b in opened), opened
 
 
 def test_a_topic_whose_nights_vary_is_judged_with_the_nights_noise_and_its_afternoon_jump_still_opens(tmp_path) -> None:  # noqa: ANN001
@@ -208,35 +218,12 @@ def test_a_topic_whose_nights_vary_is_judged_with_the_nights_noise_and_its_after
     4. One over-dispersion pooled over all hours is dominated by the steady, busy day and calls
     a busy night a spike; measured at the judged time of day (``phase_noise``) the nights are
     known to be noisy, and five times the daytime rate for two afternoon hours still opens."""
-    from datetime import UTC, datetime, timedelta
-
-    from conftest import analysed_item
-
-    from voc_service.config import Settings
-    from voc_service.insights.detection import SpikeDetector
     from voc_service.insights.spikes import phase_noise, rate_baseline
-    from voc_service.store import open_store
-    from voc_service.store.signals import SignalStore
 
     rng = np.random.default_rng(3)
-    start = datetime(2026, 11, 1, 16, tzinfo=UTC)  # 00:00 Beijing
-    jump = start + timedelta(days=12, hours=15)  # 15:00 Beijing on day 12
     nights = np.tile([1.7, 0.6, 1.0, 1.4, 0.8], 3)  # rate by night relative to usual
-    batch = []
-    for h in range(13 * 24):
-        at = start + timedelta(hours=h)
-        night = h % 24 < 5
-        for k in range(100):
-            batch.append(analysed_item(f"o-{h}-{k}", [f"S{k % 10}"], topic=2, complaint=k < 5, at=at))
-        rate = 12 * nights[h // 24] if night else 4 * (5 if jump <= at < jump + timedelta(hours=2) else 1)
-        for k in range(int(rng.poisson(rate))):
-            batch.append(analysed_item(f"t-{h}-{k}", [f"S{k % 10}"], topic=7, complaint=True, at=at))
-    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
-    store.save_batch(batch)
-    signals = SignalStore(store.engine)
-    SpikeDetector.from_settings(signals, Settings(spike_history_days=10), lambda: None).replay(start, start + timedelta(days=13))
-    topic = [s.opened_bucket for s in signals.list(limit=50) if s.subject == "topic:7"]
-    assert topic and all(jump <= b < jump + timedelta(hours=2) for b in topic), topic
+    opened, jump = _topic_signals(tmp_path, 13, lambda day: float(rng.poisson(12 * nights[day])), history_days=10, rng=rng)
+    assert opened and all(jump <= b < jump + timedelta(hours=2) for b in opened), opened
 
     # the measure itself: on the nights' columns it sees their swing, pooled over the day it does not
     L = 24 * 10
