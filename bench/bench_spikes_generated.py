@@ -24,7 +24,7 @@ traffic alone does):
 
 Which of them count (--spikes): "detectable" (the default) draws a headline spike again until an
 ideal detector -- one that knows the subject's true expected complaints and scans every run of
-hours inside the spike at the service's opening score -- would find it with probability >= --floor
+hours inside the spike at --ideal-score (5, the service's default opening score) -- would find it with probability >= --floor
 (0.99; spike_power.py), so the recall measures what the detector loses against what is knowable.
 "drawn" keeps every spike as drawn, some of which no detector can tell from noise (3 extra
 complaints on a pair over 2 hours; a SKU at night, when its complaint share is already high); its
@@ -147,11 +147,11 @@ class Event:
 
 def make_spikes(
     seed: int, days: int, n_skus: int, per_day: int, sale_day: int, counts: dict[str, int], floor: float | None = None,
-    profile: np.ndarray | None = None,
+    profile: np.ndarray | None = None, ideal_score: float = 5.0,
 ):
     """(GeneratorConfig, SpikeSpec list, Event list) for one seed; subjects never overlap in time
     (one SKU per spike, intents reused only on different days). Every event carries ``ideal``,
-    the probability that an ideal detector at the service's opening score finds it
+    the probability that an ideal detector opening at ``ideal_score`` finds it
     (spike_power.py; needs ``profile``). With ``floor``, a headline spike is drawn again until
     that probability reaches ``floor`` (the long tail is drawn as it comes: it shows the floor)."""
     rng = random.Random(f"bench-spikes:{seed}")
@@ -166,7 +166,6 @@ def make_spikes(
     intent_days: dict[str, set[int]] = defaultdict(set)
     specs: list[SpikeSpec] = []
     events: list[Event] = []
-    open_score = Settings().spike_open_score
 
     def start_hour(hours: int) -> int:
         while True:
@@ -211,7 +210,7 @@ def make_spikes(
         spec = SpikeSpec(sku_id, intent, base.start + timedelta(hours=h), hours, mult)
         event = Event(k, f"spike-{k}", kind, tier, subject, sku_id, topic, None if sku_i is None else rank_of[sku_i], h, hours, mult)
         if profile is not None:
-            event.ideal = spike_power(model, base, spec, profile).probability(open_score)
+            event.ideal = spike_power(model, base, spec, profile).probability(ideal_score)
         return spec, event, sku_i, intent, h
 
     plan = (
@@ -244,7 +243,7 @@ def generate_store(args, seed: int, workdir: Path, cache: Path | None) -> dict:
     floor = args.floor if args.spikes == "detectable" else None
     key = f"gen_v{CACHE_VERSION}_s{seed}_d{args.days}_k{args.skus}_p{args.per_day}_sale{args.sale_day}_" + "_".join(
         f"{v}" for v in counts.values()
-    ) + (f"_floor{floor:g}" if floor is not None else "_drawn")
+    ) + (f"_floor{floor:g}" if floor is not None else "_drawn") + ("" if args.ideal_score == 5.0 else f"_ideal{args.ideal_score:g}")
     if cache is not None and (cache / f"{key}.json").exists() and (cache / f"{key}.db").exists():
         meta = json.loads((cache / f"{key}.json").read_text())
         db = workdir / f"{key}.db"
@@ -253,7 +252,7 @@ def generate_store(args, seed: int, workdir: Path, cache: Path | None) -> dict:
         meta["cached"] = True
         return meta
     profile = hour_share_profile(seed, args.per_day, args.skus)
-    base, specs, events = make_spikes(seed, args.days, args.skus, args.per_day, args.sale_day, counts, floor, profile)
+    base, specs, events = make_spikes(seed, args.days, args.skus, args.per_day, args.sale_day, counts, floor, profile, args.ideal_score)
     cfg = GeneratorConfig(
         seed=seed, days=args.days, conversations_per_day=args.per_day, n_skus=args.skus,
         spikes=specs, sale_days=[args.sale_day],
@@ -737,6 +736,9 @@ def main() -> None:
                     help="headline spikes an ideal detector finds with probability >= --floor (drawn again until "
                          "then), or as drawn (x3-x10 / x1.5-x4 for 2-8 h, whatever their size)")
     ap.add_argument("--floor", type=float, default=0.99, help="ideal detection probability of a detectable spike")
+    ap.add_argument("--ideal-score", type=float, default=5.0,
+                    help="opening score of the ideal detector (fixed, not VOC_SPIKE_OPEN_SCORE: the draw must not "
+                         "move with the setting it is used to judge)")
     ap.add_argument("--cost-subjects", type=int, default=100_000)
     ap.add_argument("--cost-history", type=int, default=24, help="buckets of history per subject in the 100k store")
     ap.add_argument("--skip-cost", action="store_true")
