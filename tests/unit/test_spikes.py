@@ -233,8 +233,8 @@ def test_a_topic_whose_nights_vary_is_judged_with_the_nights_noise_and_its_after
     h = RateHistory(c, n, np.where(phase < 5, 3.0, 1.0), np.zeros((1, L), dtype=bool))
     cfg = SpikeConfig(windows=(1, 2))
     base = rate_baseline(h, cfg)
-    night = phase_noise(h, base, cfg, np.array([0]), (phase <= 1) | (phase == 23))
-    day = phase_noise(h, base, cfg, np.array([0]), (phase >= 11) & (phase <= 13))
+    night = phase_noise(h, base, cfg, np.array([0]), phase, 0)  # 23:00-01:00
+    day = phase_noise(h, base, cfg, np.array([0]), phase, 12)  # 11:00-13:00
     assert base.rho[0] == 0.0 and night.rho[0] > 5e-4 and day.rho[0] == 0.0  # (5e-4: twice binomial variance)
     assert night.rho_w[2] is not None and night.rho_w[2][0] > 5e-4
     assert (night.buckets[0], day.buckets[0]) == (29, 30)  # the newest bucket is the window's, not history

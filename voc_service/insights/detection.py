@@ -277,10 +277,7 @@ class SpikeDetector:
         b.measure_windows(self.cfg.sums)  # for all: the baselines are kept
         topics = np.array([i for i, e in enumerate(exposure) if e == "all"], dtype=np.intp)
         if topics.size and ctx.phases is not None:  # topics: judged with the noise of this time of day
-            cols, now_phase = ctx.phases
-            per_day = max(int(cols.max()), now_phase) + 1
-            gap = np.abs(cols - now_phase)
-            b.use_phase_noise(topics, phase_noise(h, b, self.cfg, topics, np.minimum(gap, per_day - gap) <= 1))
+            b.use_phase_noise(topics, phase_noise(h, b, self.cfg, topics, *ctx.phases))
         return _Estimate(h, b, now_n, now_f, adjust, exposure, fullness, young)
 
     def _hold(self, sub: list[str], subjects: dict[str, SubjectCounts], est: _Estimate, bucket: datetime) -> None:

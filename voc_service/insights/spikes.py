@@ -312,13 +312,9 @@ def rate_baseline(h: RateHistory, cfg: SpikeConfig, prior_share: np.ndarray | fl
     hours of itself nor makes the subject deaf for the weeks its history remembers it; the newest
     ``max(windows) - 1`` buckets are left out too, so a spike that is building does not raise its
     own baseline."""
-    lag = cfg.lag
     factor = h.factor if h.factor.ndim == 2 else h.factor[None, :]
     expected_base = h.n * factor
-    keep = ~h.skip
-    if 0 < lag < keep.shape[1]:
-        keep = keep.copy()
-        keep[:, -lag:] = False
+    keep = _normal(h, cfg)
     share = _share(h.c, expected_base, keep, cfg, prior_share)
     mu = expected_base * share[:, None]
     sd = np.sqrt(np.maximum(mu * (1 - np.minimum(factor * share[:, None], 0.99)), 1e-9))
@@ -326,6 +322,17 @@ def rate_baseline(h: RateHistory, cfg: SpikeConfig, prior_share: np.ndarray | fl
     share = _share(h.c, expected_base, keep, cfg, prior_share)
     mu = h.n * np.clip(share[:, None] * factor, 1e-6, 0.99)
     return RateBaseline(share, _dispersion(h.c, h.n, mu, keep), parts=(h.c, h.n, mu, keep))
+
+
+def _normal(h: RateHistory, cfg: SpikeConfig) -> np.ndarray:
+    """The buckets a baseline may learn from before any trimming [S, L]: not the subject's
+    past incidents, and not the window's newest ``max(windows) - 1`` (a spike that is building
+    must not raise its own baseline)."""
+    keep = ~h.skip
+    if 0 < cfg.lag < keep.shape[1]:
+        keep = keep.copy()
+        keep[:, -cfg.lag :] = False
+    return keep
 
 
 def _dispersion(c: np.ndarray, n: np.ndarray, mu: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -351,20 +358,22 @@ class PhaseNoise:
     buckets: np.ndarray  # normal buckets at that time of day it was measured on
 
 
-def phase_noise(h: RateHistory, base: RateBaseline, cfg: SpikeConfig, rows: np.ndarray, near: np.ndarray) -> PhaseNoise:
+def phase_noise(
+    h: RateHistory, base: RateBaseline, cfg: SpikeConfig, rows: np.ndarray, phases: np.ndarray, now_phase: int
+) -> PhaseNoise:
     """Over-dispersion of the subjects ``rows`` (and of their window sums) measured only on the
-    buckets, and the sums, that end at the history columns ``near`` [L]: the judged bucket's time
-    of day. A topic fed by follow-ups on broken promises swings from one night to the next with
+    buckets, and the sums, that end within one phase of the judged bucket's ``now_phase`` (its
+    time of day; ``phases`` [L] is each history column's). A topic fed by follow-ups on broken promises swings from one night to the next with
     how many promises fell due, far more than its steady, busy daytime; one rho pooled over all
     hours is the day's and calls a busy night a spike. Measured before the 3-sigma trimming of
     ``rate_baseline`` (that trimming would drop the busy nights as outliers and see no swing);
     past incidents and the window's newest buckets stay out. ``RateBaseline.use_phase_noise``
     applies it."""
+    per_day = max(int(phases.max()), now_phase) + 1
+    gap = np.abs(phases - now_phase)
+    near = np.minimum(gap, per_day - gap) <= 1
     factor = h.factor if h.factor.ndim == 2 else np.broadcast_to(h.factor[None, :], h.c.shape)
-    c, n = h.c[rows], h.n[rows]
-    keep = ~h.skip[rows]
-    if 0 < cfg.lag < keep.shape[1]:
-        keep[:, -cfg.lag :] = False
+    c, n, keep = h.c[rows], h.n[rows], _normal(h, cfg)[rows]
     mu = n * np.clip(base.share[rows, None] * factor[rows], 1e-6, 0.99)
     at = keep & near[None, :]
     return PhaseNoise(_dispersion(c, n, mu, at), _window_dispersions(c, n, mu, keep, cfg.sums, ends=near), at.sum(axis=1))
@@ -489,11 +498,7 @@ def _window_dispersions(
         whole &= nw > 1
         if ends is not None:
             whole &= ends[None, w - 1 :]
-        pw = np.clip(np.divide(mw, nw, out=np.zeros_like(mw), where=nw > 0), 1e-6, 0.99)
-        q = pw * (1 - pw)
-        resid = np.where(whole, (cw - mw) ** 2 - nw * q, 0.0).sum(axis=1)
-        den = np.where(whole, nw * (nw - 1) * q, 0.0).sum(axis=1)
-        out[w] = np.clip(np.divide(resid, den, out=np.zeros_like(den), where=den > 0), 0.0, 0.5)
+        out[w] = _dispersion(cw, nw, mw, whole)
     return out
 
 
